@@ -1,0 +1,24 @@
+#!/bin/sh
+# PID 1 of the tiny test rootfs: reports the booted system on the console in
+# lines the tests parse (LETHE-...), leaves markers for the next boot, and
+# powers off. lethe-init has already mounted /proc, /sys, /dev and /run.
+report() { echo "LETHE-$1 $2"; }
+report BEGIN "$$"
+while read -r dev mnt type opts rest; do report MOUNT "$mnt $type $opts $dev"; done < /proc/mounts
+report ROOT-DF "$(df -k / | tail -n 1)"
+report USR-WRITABLE "$(touch /usr/probe 2>/dev/null && echo yes || echo no)"
+report VARLIB-MARKER "$(cat /var/lib/marker 2>/dev/null || echo none)"
+report ROOT-MARKER "$(cat /root/marker 2>/dev/null || echo none)"
+report SEED "$(cat /var/lib/app/seed 2>/dev/null || echo none)"
+report MOTD "$(cat /etc/motd 2>/dev/null || echo none)"
+report OLD-LOG "$(cat /var/log/old.log 2>/dev/null || echo none)"
+report LINKS "$(readlink /bin) $(readlink /lib)"
+boots=$(cat /var/lib/boots 2>/dev/null || echo 0)
+boots=$((boots + 1))
+echo "$boots" > /var/lib/boots
+report BOOTS "$boots"
+echo "written on boot $boots" > /var/lib/marker
+echo "written on boot $boots" > /root/marker
+sync
+report END "$$"
+poweroff -f
