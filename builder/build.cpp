@@ -1,0 +1,209 @@
+// The build, as a straight list of stages (see docs/ARCHITECTURE.md):
+// spec -> plan -> stage the tree -> make filesystems -> partition -> initrd -> outputs.
+
+#include "build.hpp"
+
+#include "exec/command_runner.hpp"
+#include "fs/make_filesystem.hpp"
+#include "initrd/cpio_writer.hpp"
+#include "initrd/init_config.hpp"
+#include "initrd/resolve.hpp"
+#include "outputs/disk_image.hpp"
+#include "outputs/manifest.hpp"
+#include "outputs/publish.hpp"
+#include "plan/plan.hpp"
+#include "spec/parse.hpp"
+#include "stage/debian.hpp"
+#include "stage/extract.hpp"
+#include "stage/hygiene.hpp"
+#include "stage/kernel.hpp"
+#include "stage/packages.hpp"
+#include "stage/split.hpp"
+#include "stage/units.hpp"
+#include "util/error.hpp"
+#include "util/file.hpp"
+#include "util/paths.hpp"
+#include "util/size.hpp"
+#include "util/timer.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+
+namespace stdfs = std::filesystem;
+using Path = std::filesystem::path;
+
+namespace lethe {
+namespace {
+
+int64_t source_date_epoch() {
+    if (const char* text = std::getenv("SOURCE_DATE_EPOCH")) {
+        try {
+            return std::stoll(text);
+        } catch (const std::exception&) {
+            fail_input("SOURCE_DATE_EPOCH='{}' is not a number of seconds", text);
+        }
+    }
+    return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+// Scratch space beside the outputs (so they can be renamed into place),
+// removed when the build ends unless --keep-work.
+class WorkDir {
+public:
+    WorkDir(Path path, bool keep) : path_(std::move(path)), keep_(keep) {
+        std::error_code ec;
+        stdfs::remove_all(path_, ec);
+        stdfs::create_directories(path_);
+    }
+    ~WorkDir() {
+        std::error_code ec;
+        if (!keep_) stdfs::remove_all(path_, ec);
+        else spdlog::info("kept the work directory {}", path_.string());
+    }
+    const Path& path() const { return path_; }
+
+private:
+    Path path_;
+    bool keep_;
+};
+
+void require_tools(const plan::Plan& plan) {
+    std::vector<std::pair<std::string, std::string>> needed = {{"mke2fs", "e2fsprogs"}, {"qemu-img", "qemu-utils"}};
+    for (const auto& p : plan.partitions) {
+        if (p.filesystem.type == "erofs") needed.emplace_back("mkfs.erofs", "erofs-utils");
+        if (p.filesystem.type == "squashfs") needed.emplace_back("mksquashfs", "squashfs-tools");
+        if (p.filesystem.type == "vfat") needed.insert(needed.end(), {{"mkfs.vfat", "dosfstools"}, {"mcopy", "mtools"}});
+    }
+    if (plan.rootfs.kind == spec::RootfsSource::Kind::mmdebstrap) needed.emplace_back("mmdebstrap", "mmdebstrap");
+    std::string missing;
+    for (const auto& [tool, package] : needed)
+        if (!exec::tool_exists(tool)) missing += fmt::format("\n  {} (Debian package {})", tool, package);
+    if (!missing.empty()) fail("missing tools:{}", missing);
+}
+
+struct Rootfs {
+    Path tree;
+    std::string source_hash; // sha256 of the tarball, or empty for a directory
+};
+
+Rootfs stage_rootfs(const plan::Plan& plan, const BuildOptions& options, const Path& tree, exec::CommandRunner& runner) {
+    Stage stage("stage the root filesystem");
+    Rootfs rootfs{tree, {}};
+    Path archive = plan.rootfs.path;
+    switch (plan.rootfs.kind) {
+    case spec::RootfsSource::Kind::directory: stage::copy_tree(plan.rootfs.path, tree); return rootfs;
+    case spec::RootfsSource::Kind::mmdebstrap: {
+        stage::DebianSource debian{plan.rootfs.suite, plan.rootfs.packages, plan.rootfs.variant, plan.rootfs.mirror};
+        Path cache = options.cache_dir.empty() ? stage::default_cache_dir() : Path(options.cache_dir);
+        archive = stage::fetch_debian(debian, cache, runner);
+        break;
+    }
+    case spec::RootfsSource::Kind::tarball: break;
+    }
+    rootfs.source_hash = sha256_file(archive);
+    auto stats = stage::extract_archive(archive, tree);
+    spdlog::info("extracted {} files, {} directories, {} links ({})", stats.files, stats.directories,
+                 stats.symlinks + stats.hardlinks, human_size(stats.bytes));
+    return rootfs;
+}
+
+Path make_filesystem(const plan::PartitionPlan& p, const Path& source, const Path& image, uint64_t size,
+                         int64_t epoch, exec::CommandRunner& runner) {
+    lethe::fs::make_filesystem({p.filesystem.type, p.filesystem.label, p.filesystem.uuid, p.filesystem.compression, source,
+                         image, size, epoch},
+                        runner);
+    spdlog::info("{}: {} filesystem of {}", p.name, p.filesystem.type, human_size(stdfs::file_size(image)));
+    return image;
+}
+
+} // namespace
+
+void build(const BuildOptions& options) {
+    Stage whole("build");
+    spec::Recipe recipe = spec::load_recipe(options.recipe);
+    plan::Plan plan = plan::make_plan(recipe);
+    require_tools(plan);
+    int64_t epoch = source_date_epoch();
+    exec::SystemRunner runner;
+    stdfs::create_directories(options.output_dir);
+    WorkDir work(options.work_dir.empty() ? Path(options.output_dir) / (".lethe-work-" + plan.name)
+                                          : Path(options.work_dir),
+                 options.keep_work);
+    outputs::Publisher publisher(work.path() / "out", options.output_dir);
+    outputs::Manifest manifest;
+    manifest.recipe_sha256 = sha256_file(options.recipe);
+    manifest.source_date_epoch = epoch;
+
+    Rootfs rootfs = stage_rootfs(plan, options, work.path() / "rootfs", runner);
+    manifest.rootfs_sha256 = rootfs.source_hash;
+
+    stage::SplitTree tree;
+    stage::KernelFiles kernel;
+    {
+        Stage stage("prepare the tree");
+        kernel = stage::find_kernel(rootfs.tree, plan.kernel.version);
+        stdfs::copy_file(kernel.image, publisher.path(plan.name + ".vmlinuz"));
+        manifest.kernel_version = kernel.version;
+        manifest.packages = stage::installed_packages(rootfs.tree);
+        auto rules = stage::parse_scrub_rules(read_file(data_path("templates/scrub.rules")), "templates/scrub.rules");
+        manifest.scrubbed = stage::scrub_instance_identity(rootfs.tree, rules).removed;
+        manifest.units = stage::install_units(rootfs.tree, data_path("templates/systemd"), epoch);
+        tree = stage::split_rootfs(rootfs.tree, work.path() / "persist", plan, epoch);
+    }
+
+    std::map<std::string, Path> images;
+    {
+        Stage stage("make filesystems");
+        plan::ContentSizes content;
+        for (const auto& p : plan.partitions) {
+            if (p.role != plan::Role::usr) continue;
+            Path image = make_filesystem(p, tree.usr_tree, work.path() / (p.name + ".img"), 0, epoch, runner);
+            images[p.name] = image;
+            content[p.name] = stdfs::file_size(image);
+        }
+        auto usage = lethe::fs::measure_tree(tree.persist_tree);
+        content[plan.persist_partition] = lethe::fs::ext4_size_for(usage.bytes, usage.entries);
+        plan::place_partitions(plan, content);
+        for (const auto& p : plan.partitions) {
+            if (p.role == plan::Role::usr || p.filesystem.type == "none") continue;
+            Path source = p.role == plan::Role::persist ? tree.persist_tree : Path();
+            images[p.name] = make_filesystem(p, source, work.path() / (p.name + ".img"), *p.size, epoch, runner);
+        }
+    }
+
+    Path raw = publisher.path(plan.name + ".raw");
+    {
+        Stage stage("partition the disk");
+        outputs::assemble_disk(raw, plan, images);
+        for (const auto& [name, image] : images) stdfs::remove(image);
+        spdlog::info("disk: {} with {} partitions", human_size(*plan.disk_size), plan.partitions.size());
+    }
+
+    {
+        Stage stage("make the initrd");
+        auto modules = initrd::resolve_initrd_modules(plan, tree.usr_tree / "lib/modules" / kernel.version);
+        bool has_e2fsck = stdfs::exists(stdfs::symlink_status(tree.usr_tree / "sbin/e2fsck"));
+        if (!has_e2fsck) spdlog::warn("the image has no /usr/sbin/e2fsck: the persistent partition is mounted unchecked");
+        auto config = initrd::make_init_config(plan, tree, modules.paths_in_initrd, has_e2fsck);
+        auto summary = initrd::write_initrd(publisher.path(plan.name + ".initrd"), helper_program("lethe-init"),
+                                            initrd::render_init_config(config), modules, plan.initrd.compression, epoch);
+        manifest.initrd_modules = modules.names;
+        spdlog::info("initrd: {} entries, {} ({} uncompressed)", summary.entries, human_size(summary.compressed_bytes),
+                     human_size(summary.uncompressed_bytes));
+    }
+
+    {
+        Stage stage("write the outputs");
+        if (std::find(plan.outputs.begin(), plan.outputs.end(), "qcow2") != plan.outputs.end())
+            runner.run({{"qemu-img", "convert", "-f", "raw", "-O", "qcow2", raw.string(),
+                         publisher.path(plan.name + ".qcow2").string()}});
+        if (std::find(plan.outputs.begin(), plan.outputs.end(), "raw") == plan.outputs.end())
+            publisher.forget(plan.name + ".raw");
+        manifest.plan = plan;
+        write_file_atomic(publisher.path(plan.name + ".manifest.json"), outputs::to_json(manifest).dump(2) + "\n");
+        publisher.publish();
+    }
+}
+
+} // namespace lethe

@@ -1,0 +1,18 @@
+#pragma once
+
+#include <string>
+
+namespace lethe {
+
+struct BuildOptions {
+    std::string recipe;
+    std::string output_dir;
+    std::string cache_dir; // empty: stage::default_cache_dir()
+    std::string work_dir;  // empty: OUTPUT/.lethe-work
+    bool keep_work = false;
+};
+
+// spec -> plan -> stage -> filesystems -> partition table -> initrd -> outputs
+void build(const BuildOptions& options);
+
+} // namespace lethe

@@ -1,0 +1,23 @@
+#include "outputs/manifest.hpp"
+
+#include "plan/plan_json.hpp"
+
+namespace lethe::outputs {
+
+nlohmann::ordered_json to_json(const Manifest& m) {
+    nlohmann::ordered_json packages = nlohmann::ordered_json::array();
+    for (const auto& p : m.packages)
+        packages.push_back({{"name", p.name}, {"version", p.version}, {"architecture", p.architecture}});
+    return {
+        {"lethe_version", LETHE_VERSION},
+        {"source_date_epoch", m.source_date_epoch},
+        {"inputs", {{"recipe_sha256", m.recipe_sha256}, {"rootfs_sha256", m.rootfs_sha256}}},
+        {"kernel", {{"version", m.kernel_version}, {"initrd_modules", m.initrd_modules}}},
+        {"units", m.units},
+        {"scrubbed", m.scrubbed},
+        {"plan", plan::to_json(m.plan)},
+        {"packages", packages},
+    };
+}
+
+} // namespace lethe::outputs

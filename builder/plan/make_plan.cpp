@@ -1,0 +1,123 @@
+#include "plan/plan.hpp"
+
+#include "util/error.hpp"
+#include "util/uuid.hpp"
+
+#include <algorithm>
+
+namespace lethe::plan {
+namespace {
+
+// Kernel modules the initrd needs to mount each filesystem. Their own
+// dependencies (jbd2, mbcache, crc32c...) are resolved from modules.dep.
+std::string module_for(const std::string& filesystem) {
+    if (filesystem == "vfat") return "vfat";
+    if (filesystem == "none") return "";
+    return filesystem;
+}
+
+// Disk drivers for the machines lethe images boot on: QEMU and clouds use
+// virtio-blk or virtio-scsi (Hetzner: /dev/sda on virtio-scsi), some NVMe.
+// Optional, because kernels build some of them in.
+const std::vector<std::string> disk_drivers = {"virtio_pci", "virtio_blk", "virtio_scsi", "sd_mod", "nvme"};
+
+// ext4 labels hold 16 bytes, vfat 11; erofs and squashfs follow ext4's limit here.
+std::string filesystem_label(const std::string& name, const std::string& type) {
+    size_t limit = type == "vfat" ? 11 : 16;
+    std::string label = name.substr(0, limit);
+    if (type == "vfat") std::transform(label.begin(), label.end(), label.begin(), ::toupper);
+    return label;
+}
+
+Role role_of(const spec::Partition& p, const spec::Layout& layout) {
+    if (p.name == layout.persistence.partition) return Role::persist;
+    if (p.name == layout.usr_partition) return Role::usr;
+    return Role::data;
+}
+
+std::vector<PersistEntry> persistence_manifest(const spec::Persistence& persistence) {
+    std::vector<PersistEntry> entries;
+    for (const auto& d : persistence.directories) entries.push_back({d.path, true, d.user, d.group, d.mode});
+    for (const auto& f : persistence.files) entries.push_back({f.path, false, f.user, f.group, f.mode});
+    std::sort(entries.begin(), entries.end(), [](const auto& a, const auto& b) { return a.path < b.path; });
+    return entries;
+}
+
+InitrdPlan initrd_plan(const spec::Layout& layout, const std::vector<PartitionPlan>& partitions) {
+    InitrdPlan initrd;
+    for (const auto& p : partitions) {
+        if (p.role == Role::data) continue;
+        std::string module = module_for(p.filesystem.type);
+        if (!module.empty() && std::find(initrd.modules.begin(), initrd.modules.end(), module) == initrd.modules.end())
+            initrd.modules.push_back(module);
+    }
+    for (const auto& m : layout.initrd.modules)
+        if (std::find(initrd.modules.begin(), initrd.modules.end(), m) == initrd.modules.end())
+            initrd.modules.push_back(m);
+    initrd.optional_modules = disk_drivers;
+    initrd.compression = layout.initrd.compression;
+    initrd.timeout_seconds = layout.initrd.timeout_seconds;
+    initrd.rescue_shell = layout.initrd.rescue_shell;
+    return initrd;
+}
+
+} // namespace
+
+std::string to_string(Role role) {
+    switch (role) {
+    case Role::usr: return "usr";
+    case Role::persist: return "persist";
+    case Role::data: return "data";
+    }
+    return "data";
+}
+
+const PartitionPlan& Plan::partition(Role role) const {
+    for (const auto& p : partitions)
+        if (p.role == role) return p;
+    fail("internal error: the plan has no {} partition", to_string(role));
+}
+
+PartitionPlan& Plan::partition(Role role) {
+    return const_cast<PartitionPlan&>(static_cast<const Plan&>(*this).partition(role));
+}
+
+Plan make_plan(const spec::Recipe& recipe) {
+    const spec::Layout& layout = recipe.layout;
+    Plan plan;
+    plan.name = recipe.name;
+    plan.recipe_file = recipe.file;
+    plan.seed = recipe.seed;
+    plan.rootfs = recipe.rootfs;
+    plan.overlays = recipe.overlays;
+    plan.kernel = recipe.kernel;
+    plan.disk_size_rule = layout.disk.size;
+    plan.disk_uuid = derive_uuid(recipe.seed, "disk");
+    for (const auto& p : layout.disk.partitions) {
+        PartitionPlan out;
+        out.name = p.name;
+        out.type_guid = p.type_guid;
+        out.type_name = p.type_name;
+        out.uuid = derive_uuid(recipe.seed, "partition:" + p.name);
+        out.role = role_of(p, layout);
+        out.size_rule = p.size;
+        out.filesystem.type = p.filesystem;
+        if (p.filesystem != "none") {
+            out.filesystem.label = filesystem_label(p.name, p.filesystem);
+            out.filesystem.uuid = derive_uuid(recipe.seed, "filesystem:" + p.name);
+        }
+        out.filesystem.compression = p.compression;
+        if (out.filesystem.compression.empty() && p.filesystem == "erofs") out.filesystem.compression = "lz4hc";
+        if (out.filesystem.compression.empty() && p.filesystem == "squashfs") out.filesystem.compression = "zstd";
+        plan.partitions.push_back(std::move(out));
+    }
+    plan.root = layout.root;
+    plan.persist_partition = layout.persistence.partition;
+    plan.persist_mount = layout.persistence.mount;
+    plan.persisted = persistence_manifest(layout.persistence);
+    plan.initrd = initrd_plan(layout, plan.partitions);
+    plan.outputs = recipe.outputs;
+    return plan;
+}
+
+} // namespace lethe::plan

@@ -1,0 +1,97 @@
+#pragma once
+// The plan: everything a build will do, as plain data computed from the spec
+// with no I/O. `lethe plan` prints it; golden tests compare it.
+
+#include "spec/model.hpp"
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace lethe::plan {
+
+enum class Role {
+    usr,     // the read-only OS, mounted at /usr
+    persist, // the persistent partition
+    data,    // any other partition: made with an empty filesystem
+};
+std::string to_string(Role role);
+
+struct FilesystemPlan {
+    std::string type; // erofs, squashfs, ext4, vfat, none
+    std::string label;
+    std::string uuid;
+    std::string compression;
+};
+
+struct PartitionPlan {
+    std::string name; // GPT partition label
+    std::string type_guid;
+    std::string type_name;
+    std::string uuid;
+    Role role = Role::data;
+    spec::Size size_rule;
+    std::optional<uint64_t> offset; // resolved by place_partitions()
+    std::optional<uint64_t> size;
+    FilesystemPlan filesystem;
+};
+
+struct PersistEntry {
+    std::string path; // absolute path in the running system
+    bool directory = true;
+    std::optional<std::string> user; // unset: as in the rootfs, else root
+    std::optional<std::string> group;
+    std::optional<uint32_t> mode;
+};
+
+struct InitrdPlan {
+    std::vector<std::string> modules;          // must load
+    std::vector<std::string> optional_modules; // disk drivers: loaded when the kernel has them
+    std::string compression;
+    int timeout_seconds = 30;
+    bool rescue_shell = false;
+};
+
+struct Plan {
+    std::string name;
+    std::string recipe_file;
+    std::string seed;
+    spec::RootfsSource rootfs;
+    std::vector<std::string> overlays;
+    spec::Kernel kernel;
+    spec::Size disk_size_rule;
+    std::optional<uint64_t> disk_size; // resolved by place_partitions()
+    std::string disk_uuid;
+    std::vector<PartitionPlan> partitions;
+    spec::TmpfsRoot root;
+    std::string persist_partition;
+    std::string persist_mount;
+    std::vector<PersistEntry> persisted; // sorted by path
+    InitrdPlan initrd;
+    std::vector<std::string> outputs;
+
+    const PartitionPlan& partition(Role role) const;
+    PartitionPlan& partition(Role role);
+};
+
+// Partitions are aligned to 1 MiB, as every partitioning tool does since 2010.
+inline constexpr uint64_t alignment = 1024 * 1024;
+
+// The spec's choices turned into decisions: UUIDs, labels, modules, the
+// persistence manifest. Offsets and sizes of 'auto' partitions stay unknown
+// until their content is measured.
+Plan make_plan(const spec::Recipe& recipe);
+
+// Bytes each 'auto' partition needs, by partition name.
+using ContentSizes = std::map<std::string, uint64_t>;
+
+// Lays the partitions out on the disk. Partitions whose size is 'auto' and
+// absent from `content` (and all after them) stay unplaced. Throws
+// lethe::Error when the partitions do not fit the disk, giving the numbers.
+void place_partitions(Plan& plan, const ContentSizes& content);
+
+bool is_placed(const Plan& plan);
+
+} // namespace lethe::plan

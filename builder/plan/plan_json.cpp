@@ -1,0 +1,97 @@
+#include "plan/plan_json.hpp"
+
+#include <fmt/format.h>
+
+namespace lethe::plan {
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+template <typename T> Json optional(const std::optional<T>& value) { return value ? Json(*value) : Json(nullptr); }
+
+std::string mode_string(uint32_t mode) { return fmt::format("{:04o}", mode); }
+
+std::string size_rule(const spec::Size& size) {
+    switch (size.rule) {
+    case spec::SizeRule::automatic: return "auto";
+    case spec::SizeRule::rest: return "rest";
+    case spec::SizeRule::fixed: return "fixed";
+    }
+    return "fixed";
+}
+
+Json rootfs_json(const spec::RootfsSource& rootfs) {
+    switch (rootfs.kind) {
+    case spec::RootfsSource::Kind::tarball: return {{"tarball", rootfs.path}};
+    case spec::RootfsSource::Kind::directory: return {{"directory", rootfs.path}};
+    case spec::RootfsSource::Kind::mmdebstrap: break;
+    }
+    return {{"mmdebstrap",
+             {{"suite", rootfs.suite}, {"variant", rootfs.variant}, {"mirror", rootfs.mirror}, {"packages", rootfs.packages}}}};
+}
+
+Json partition_json(const PartitionPlan& p, size_t number) {
+    Json filesystem = {{"type", p.filesystem.type}};
+    if (!p.filesystem.label.empty()) filesystem["label"] = p.filesystem.label;
+    if (!p.filesystem.uuid.empty()) filesystem["uuid"] = p.filesystem.uuid;
+    if (!p.filesystem.compression.empty()) filesystem["compression"] = p.filesystem.compression;
+    return {{"number", number},
+            {"name", p.name},
+            {"role", to_string(p.role)},
+            {"type", p.type_name},
+            {"type_guid", p.type_guid},
+            {"uuid", p.uuid},
+            {"size_rule", size_rule(p.size_rule)},
+            {"offset", optional(p.offset)},
+            {"size", optional(p.size)},
+            {"filesystem", filesystem}};
+}
+
+Json persistence_json(const Plan& plan) {
+    Json entries = Json::array();
+    for (const auto& e : plan.persisted) {
+        Json entry = {{"path", e.path},
+                      {"kind", e.directory ? "directory" : "file"},
+                      {"source", plan.persist_mount + e.path}};
+        if (e.user) entry["user"] = *e.user;
+        if (e.group) entry["group"] = *e.group;
+        if (e.mode) entry["mode"] = mode_string(*e.mode);
+        entries.push_back(entry);
+    }
+    return {{"partition", plan.persist_partition}, {"mount", plan.persist_mount}, {"entries", entries}};
+}
+
+} // namespace
+
+Json to_json(const Plan& plan) {
+    Json partitions = Json::array();
+    for (size_t i = 0; i < plan.partitions.size(); ++i) partitions.push_back(partition_json(plan.partitions[i], i + 1));
+    Json outputs = Json::array();
+    for (const auto& format : plan.outputs) outputs.push_back(plan.name + "." + format);
+    for (const char* extra : {"vmlinuz", "initrd", "manifest.json"}) outputs.push_back(plan.name + "." + extra);
+    outputs.push_back("SHA256SUMS");
+    return {
+        {"name", plan.name},
+        {"seed", plan.seed},
+        {"rootfs", rootfs_json(plan.rootfs)},
+        {"overlays", plan.overlays},
+        {"kernel", {{"version", plan.kernel.version.empty() ? Json("newest in rootfs") : Json(plan.kernel.version)},
+                    {"cmdline", plan.kernel.cmdline}}},
+        {"disk", {{"size_rule", size_rule(plan.disk_size_rule)}, {"size", optional(plan.disk_size)},
+                  {"table", "gpt"}, {"uuid", plan.disk_uuid}, {"alignment", alignment}}},
+        {"partitions", partitions},
+        {"root", {{"filesystem", "tmpfs"}, {"size", plan.root.size}, {"mode", mode_string(plan.root.mode)},
+                  {"options", plan.root.options}}},
+        {"persistence", persistence_json(plan)},
+        {"initrd", {{"init", "lethe-init"},
+                    {"compression", plan.initrd.compression},
+                    {"timeout_seconds", plan.initrd.timeout_seconds},
+                    {"rescue_shell", plan.initrd.rescue_shell},
+                    {"modules", plan.initrd.modules},
+                    {"optional_modules", plan.initrd.optional_modules},
+                    {"contents", {"init", "lethe/init.conf", "lib/modules/<kernel>/... (modules above and their dependencies)"}}}},
+        {"outputs", outputs},
+    };
+}
+
+} // namespace lethe::plan

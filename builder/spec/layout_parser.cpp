@@ -1,0 +1,199 @@
+#include "spec/layout_parser.hpp"
+
+#include "part/partition_types.hpp"
+#include "util/did_you_mean.hpp"
+#include "util/error.hpp"
+
+#include <algorithm>
+#include <regex>
+#include <set>
+
+namespace lethe::spec {
+namespace {
+
+const std::vector<std::string> filesystems = {"erofs", "squashfs", "ext4", "vfat", "none"};
+// What the filesystem tools in Debian 12 offer (erofs-utils 1.5, squashfs-tools 4.5).
+const std::vector<std::string> erofs_compressions = {"lz4hc", "lz4", "none"};
+const std::vector<std::string> squashfs_compressions = {"zstd", "xz", "gzip", "lz4", "lzo"};
+
+std::string did_you_mean_types(const std::string& name) { return did_you_mean(name, part::type_names()); }
+
+// The OS partition: DPS "usr" for any architecture, but not its verity or signature partitions.
+bool is_usr_type(const std::string& guid) {
+    std::string name = part::type_name_for(guid);
+    return name.rfind("usr", 0) == 0 && name.find("verity") == std::string::npos;
+}
+
+Partition parse_partition(const Document& doc, const YAML::Node& node) {
+    MapReader map(doc, node, "partition", {"name", "type", "size", "filesystem", "compression"});
+    Partition p;
+    p.origin = doc.origin(node);
+    const YAML::Node name = map.required("name");
+    p.name = read_string(doc, name, "a partition name");
+    // GPT labels hold 36 UTF-16 units; udev exposes them under /dev/disk/by-partlabel.
+    static const std::regex valid_name("[A-Za-z0-9][A-Za-z0-9_.-]{0,35}");
+    if (!std::regex_match(p.name, valid_name))
+        doc.fail_at(name, "a partition name is 1 to 36 letters, digits, '_', '.' or '-'");
+    const YAML::Node type = map.required("type");
+    p.type_name = read_string(doc, type, "a partition type");
+    auto guid = part::type_guid_for(p.type_name);
+    if (!guid)
+        doc.fail_at(type, fmt::format("unknown partition type '{}': expected a GUID or one of the Discoverable Partitions Specification names{}",
+                                      p.type_name, did_you_mean_types(p.type_name)));
+    p.type_guid = *guid;
+    p.size = read_partition_size(doc, map.required("size"));
+    p.filesystem = read_choice(doc, map.required("filesystem"), filesystems);
+    if (map.has("compression")) {
+        if (p.filesystem != "erofs" && p.filesystem != "squashfs")
+            doc.fail_at(map.get("compression"), fmt::format("compression applies to erofs and squashfs, not {}", p.filesystem));
+        p.compression = read_choice(doc, map.get("compression"),
+                                    p.filesystem == "erofs" ? erofs_compressions : squashfs_compressions);
+    }
+    return p;
+}
+
+Disk parse_disk(const Document& doc, const YAML::Node& node) {
+    MapReader map(doc, node, "disk", {"size", "partitions"});
+    Disk disk;
+    const YAML::Node size = map.required("size");
+    disk.size = read_string(doc, size, "a size") == "auto" ? Size{SizeRule::automatic, 0}
+                                                            : Size{SizeRule::fixed, read_size(doc, size)};
+    const YAML::Node list = map.required("partitions");
+    if (!list.IsSequence() || list.size() == 0) doc.fail_at(list, "expected a non-empty list of partitions");
+    std::set<std::string> names;
+    for (size_t i = 0; i < list.size(); ++i) {
+        Partition p = parse_partition(doc, list[i]);
+        if (!names.insert(p.name).second) doc.fail_at(list[i], fmt::format("a partition named '{}' is already defined", p.name));
+        if (p.size.rule == SizeRule::rest && i + 1 != list.size())
+            doc.fail_at(list[i]["size"], "only the last partition can take the 'rest' of the disk");
+        if (p.size.rule == SizeRule::rest && disk.size.rule == SizeRule::automatic)
+            doc.fail_at(list[i]["size"], "'rest' needs a fixed disk size, but disk.size is auto");
+        disk.partitions.push_back(std::move(p));
+    }
+    return disk;
+}
+
+TmpfsRoot parse_root(const Document& doc, const YAML::Node& node) {
+    MapReader map(doc, node, "root", {"tmpfs"});
+    MapReader tmpfs(doc, map.required("tmpfs"), "root.tmpfs", {"size", "mode", "options"});
+    TmpfsRoot root;
+    root.size = read_size(doc, tmpfs.required("size"));
+    if (tmpfs.has("mode")) root.mode = read_mode(doc, tmpfs.get("mode"));
+    if (tmpfs.has("options")) {
+        root.options = read_string_list(doc, tmpfs.get("options"), "mount options");
+        for (size_t i = 0; i < root.options.size(); ++i) {
+            const std::string& option = root.options[i];
+            if (option.rfind("size=", 0) == 0 || option.rfind("mode=", 0) == 0 || option.find(',') != std::string::npos)
+                doc.fail_at(tmpfs.get("options")[i], fmt::format("option '{}' belongs in root.tmpfs.size/mode, one option per item", option));
+        }
+    }
+    return root;
+}
+
+PersistedPath parse_persisted(const Document& doc, const YAML::Node& node) {
+    PersistedPath entry;
+    entry.origin = doc.origin(node);
+    if (node.IsScalar()) {
+        entry.path = read_absolute_path(doc, node);
+        return entry;
+    }
+    MapReader map(doc, node, "persisted path", {"path", "user", "group", "mode"});
+    entry.path = read_absolute_path(doc, map.required("path"));
+    if (map.has("user")) entry.user = read_string(doc, map.get("user"), "a user name or number");
+    if (map.has("group")) entry.group = read_string(doc, map.get("group"), "a group name or number");
+    if (map.has("mode")) entry.mode = read_mode(doc, map.get("mode"));
+    return entry;
+}
+
+bool inside(const std::string& path, const std::string& dir) {
+    return dir == "/" || path == dir || path.rfind(dir + "/", 0) == 0;
+}
+
+// Persisted paths must be somewhere the tmpfs root can take a bind mount, and
+// never nest (the order of nested bind mounts would silently matter).
+void check_persisted(const Document& doc, const YAML::Node& node, const PersistedPath& entry,
+                     const Persistence& persistence) {
+    static const std::vector<std::string> forbidden = {"/usr", "/proc", "/sys", "/dev", "/run", "/tmp"};
+    if (entry.path == "/") doc.fail_at(node, "'/' cannot be persisted: the root is a tmpfs by design");
+    for (const auto& dir : forbidden)
+        if (inside(entry.path, dir)) doc.fail_at(node, fmt::format("'{}' cannot be persisted: {} is not part of the tmpfs root", entry.path, dir));
+    if (inside(entry.path, persistence.mount) || inside(persistence.mount, entry.path))
+        doc.fail_at(node, fmt::format("'{}' overlaps the persistent partition's mount point {}", entry.path, persistence.mount));
+    for (const auto* list : {&persistence.directories, &persistence.files})
+        for (const auto& other : *list)
+            if (inside(entry.path, other.path) || inside(other.path, entry.path))
+                doc.fail_at(node, fmt::format("'{}' overlaps '{}' (persisted at {}); list only the outer one", entry.path,
+                                              other.path, to_string(other.origin)));
+}
+
+Persistence parse_persistence(const Document& doc, const YAML::Node& node, const Disk& disk) {
+    MapReader map(doc, node, "persistence", {"partition", "mount", "directories", "files"});
+    Persistence persistence;
+    const YAML::Node partition = map.required("partition");
+    persistence.partition = read_string(doc, partition, "a partition name");
+    auto it = std::find_if(disk.partitions.begin(), disk.partitions.end(),
+                           [&](const Partition& p) { return p.name == persistence.partition; });
+    if (it == disk.partitions.end()) {
+        std::vector<std::string> names;
+        for (const auto& p : disk.partitions) names.push_back(p.name);
+        doc.fail_at(partition, fmt::format("no partition named '{}' in disk.partitions{}", persistence.partition,
+                                           did_you_mean(persistence.partition, names)));
+    }
+    if (it->filesystem != "ext4")
+        doc.fail_at(partition, fmt::format("the persistent partition must be ext4, '{}' is {}", it->name, it->filesystem));
+    const YAML::Node mount = map.required("mount");
+    persistence.mount = read_absolute_path(doc, mount);
+    if (persistence.mount == "/" || inside(persistence.mount, "/usr"))
+        doc.fail_at(mount, fmt::format("the persistent partition cannot be mounted at {}", persistence.mount));
+    for (const char* key : {"directories", "files"}) {
+        if (!map.has(key)) continue;
+        const YAML::Node list = map.get(key);
+        if (!list.IsSequence()) doc.fail_at(list, fmt::format("expected a list of paths for {}", key));
+        for (const auto& item : list) {
+            PersistedPath entry = parse_persisted(doc, item);
+            check_persisted(doc, item, entry, persistence);
+            (std::string(key) == "files" ? persistence.files : persistence.directories).push_back(entry);
+        }
+    }
+    return persistence;
+}
+
+InitrdOptions parse_initrd(const Document& doc, const YAML::Node& node) {
+    MapReader map(doc, node, "initrd", {"timeout", "modules", "compression", "rescue_shell"});
+    InitrdOptions initrd;
+    if (map.has("timeout")) initrd.timeout_seconds = read_int(doc, map.get("timeout"), 1, 3600);
+    if (map.has("modules")) initrd.modules = read_string_list(doc, map.get("modules"), "kernel module names");
+    if (map.has("compression")) initrd.compression = read_choice(doc, map.get("compression"), {"zstd", "xz", "gzip"});
+    if (map.has("rescue_shell")) initrd.rescue_shell = read_bool(doc, map.get("rescue_shell"));
+    return initrd;
+}
+
+// Returns the name of the one partition of type usr.
+std::string find_usr_partition(const Document& doc, const YAML::Node& node, const Disk& disk) {
+    auto usr = std::count_if(disk.partitions.begin(), disk.partitions.end(),
+                             [](const Partition& p) { return is_usr_type(p.type_guid); });
+    if (usr != 1)
+        doc.fail_at(node, fmt::format("the layout needs exactly one partition of type 'usr' for the OS, found {}", usr));
+    for (const auto& p : disk.partitions)
+        if (is_usr_type(p.type_guid) && p.filesystem != "erofs" && p.filesystem != "squashfs" && p.filesystem != "ext4")
+            fail_input("{}: the usr partition '{}' needs a filesystem erofs, squashfs or ext4, not {}", to_string(p.origin),
+                       p.name, p.filesystem);
+    return std::find_if(disk.partitions.begin(), disk.partitions.end(),
+                        [](const Partition& p) { return is_usr_type(p.type_guid); })->name;
+}
+
+} // namespace
+
+Layout parse_layout(const Document& doc, const YAML::Node& node) {
+    MapReader map(doc, node, "layout", {"disk", "root", "persistence", "initrd"});
+    Layout layout;
+    layout.file = doc.path();
+    layout.disk = parse_disk(doc, map.required("disk"));
+    layout.usr_partition = find_usr_partition(doc, map.required("disk"), layout.disk);
+    layout.root = parse_root(doc, map.required("root"));
+    layout.persistence = parse_persistence(doc, map.required("persistence"), layout.disk);
+    if (map.has("initrd")) layout.initrd = parse_initrd(doc, map.get("initrd"));
+    return layout;
+}
+
+} // namespace lethe::spec

@@ -1,0 +1,105 @@
+#pragma once
+// What a user wrote: an image recipe and its disk layout, checked but not yet
+// planned. Every value keeps the place it came from so later stages can point
+// at it in errors.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace lethe::spec {
+
+// file:line:column of a value in a YAML file (1-based).
+struct Origin {
+    std::string file;
+    int line = 0;
+    int column = 0;
+};
+std::string to_string(const Origin& origin);
+
+enum class SizeRule { fixed, automatic, rest };
+
+struct Size {
+    SizeRule rule = SizeRule::fixed;
+    uint64_t bytes = 0; // for fixed
+};
+
+struct Partition {
+    std::string name;       // also the GPT partition label
+    std::string type_guid;  // resolved from a DPS short name or a literal GUID
+    std::string type_name;  // as written
+    Size size;
+    std::string filesystem; // erofs, squashfs, ext4, vfat, none
+    std::string compression; // for erofs/squashfs; empty = the filesystem's default in lethe
+    Origin origin;
+};
+
+struct Disk {
+    Size size; // fixed or automatic (the sum of the partitions)
+    std::vector<Partition> partitions;
+};
+
+struct TmpfsRoot {
+    uint64_t size = 0;
+    uint32_t mode = 0755;
+    std::vector<std::string> options; // extra mount options, e.g. nosuid, nodev
+};
+
+struct PersistedPath {
+    std::string path;                // absolute, normalised
+    std::optional<std::string> user; // name or number; default: as in the rootfs, else root
+    std::optional<std::string> group;
+    std::optional<uint32_t> mode;
+    Origin origin;
+};
+
+struct Persistence {
+    std::string partition; // name of a partition in disk.partitions
+    std::string mount;     // where it is visible in the running system, e.g. /persist
+    std::vector<PersistedPath> directories;
+    std::vector<PersistedPath> files;
+};
+
+struct InitrdOptions {
+    int timeout_seconds = 30;        // wait for partitions
+    std::vector<std::string> modules; // extra kernel modules
+    std::string compression = "zstd";
+    bool rescue_shell = false;       // drop to /usr/bin/sh on failure instead of rebooting
+};
+
+struct Layout {
+    std::string file; // where it was read from ("" when inline)
+    Disk disk;
+    std::string usr_partition; // name of the partition of type usr: the OS
+    TmpfsRoot root;
+    Persistence persistence;
+    InitrdOptions initrd;
+};
+
+struct RootfsSource {
+    enum class Kind { tarball, directory, mmdebstrap } kind = Kind::tarball;
+    std::string path; // tarball or directory, absolute
+    std::string suite;
+    std::string variant = "minbase";
+    std::string mirror;
+    std::vector<std::string> packages;
+};
+
+struct Kernel {
+    std::string version; // empty: the only (or newest) kernel in the rootfs
+    std::string cmdline = "console=tty0 console=ttyS0,115200";
+};
+
+struct Recipe {
+    std::string file; // absolute path of the recipe
+    std::string name;
+    std::string seed; // UUIDs derive from it; default: the name
+    RootfsSource rootfs;
+    std::vector<std::string> overlays; // directories copied over the rootfs, in order
+    Layout layout;
+    Kernel kernel;
+    std::vector<std::string> outputs; // raw, qcow2
+};
+
+} // namespace lethe::spec

@@ -1,0 +1,17 @@
+#pragma once
+
+#include "spec/model.hpp"
+
+#include <string>
+
+namespace lethe::spec {
+
+// Reads and checks a recipe and the layout it names. Throws lethe::Error
+// (exit status 2) pointing at file:line:column for any mistake.
+Recipe load_recipe(const std::string& path);
+Recipe parse_recipe(const std::string& text, const std::string& path);
+
+// Reads and checks a layout file on its own.
+Layout load_layout(const std::string& path);
+
+} // namespace lethe::spec

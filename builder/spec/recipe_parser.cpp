@@ -1,0 +1,110 @@
+#include "spec/layout_parser.hpp"
+#include "spec/parse.hpp"
+#include "spec/yaml_reader.hpp"
+
+#include "util/error.hpp"
+
+#include <filesystem>
+#include <regex>
+
+namespace fs = std::filesystem;
+
+namespace lethe::spec {
+namespace {
+
+// Paths in a recipe are relative to the recipe's own folder, so a recipe
+// builds the same from any working directory.
+std::string resolve_relative(const std::string& recipe_path, const std::string& path) {
+    if (!path.empty() && path[0] == '/') return path;
+    return (fs::path(recipe_path).parent_path() / path).lexically_normal().string();
+}
+
+RootfsSource parse_rootfs(const Document& doc, const YAML::Node& node) {
+    MapReader map(doc, node, "rootfs", {"tarball", "directory", "mmdebstrap"});
+    if (node.size() != 1) doc.fail_at(node, "rootfs takes exactly one of 'tarball', 'directory' or 'mmdebstrap'");
+    RootfsSource source;
+    if (map.has("tarball") || map.has("directory")) {
+        bool tarball = map.has("tarball");
+        const YAML::Node value = map.get(tarball ? "tarball" : "directory");
+        source.kind = tarball ? RootfsSource::Kind::tarball : RootfsSource::Kind::directory;
+        source.path = resolve_relative(doc.path(), read_string(doc, value, "a path"));
+        std::error_code ec;
+        bool exists = tarball ? fs::is_regular_file(source.path, ec) : fs::is_directory(source.path, ec);
+        if (!exists) doc.fail_at(value, fmt::format("{} '{}' does not exist", tarball ? "tarball" : "directory", source.path));
+        return source;
+    }
+    MapReader debian(doc, map.get("mmdebstrap"), "rootfs.mmdebstrap", {"suite", "variant", "mirror", "packages"});
+    source.kind = RootfsSource::Kind::mmdebstrap;
+    source.suite = read_string(doc, debian.required("suite"), "a Debian suite, e.g. bookworm");
+    if (debian.has("variant"))
+        source.variant = read_choice(doc, debian.get("variant"), {"extract", "custom", "essential", "apt", "minbase", "buildd", "required", "important", "standard"});
+    if (debian.has("mirror")) source.mirror = read_string(doc, debian.get("mirror"), "a mirror URL");
+    if (debian.has("packages")) {
+        source.packages = read_string_list(doc, debian.get("packages"), "Debian package names");
+        static const std::regex package_name("[a-z0-9][a-z0-9+.-]+");
+        for (size_t i = 0; i < source.packages.size(); ++i)
+            if (!std::regex_match(source.packages[i], package_name))
+                doc.fail_at(debian.get("packages")[i], fmt::format("'{}' is not a Debian package name", source.packages[i]));
+    }
+    return source;
+}
+
+Layout parse_layout_reference(const Document& doc, const YAML::Node& node) {
+    if (node.IsMap()) return parse_layout(doc, node);
+    std::string path = resolve_relative(doc.path(), read_string(doc, node, "a layout file or an inline layout"));
+    std::error_code ec;
+    if (!fs::is_regular_file(path, ec)) doc.fail_at(node, fmt::format("layout file '{}' does not exist", path));
+    return load_layout(path);
+}
+
+Kernel parse_kernel(const Document& doc, const YAML::Node& node) {
+    MapReader map(doc, node, "kernel", {"version", "cmdline"});
+    Kernel kernel;
+    if (map.has("version")) kernel.version = read_string(doc, map.get("version"), "a kernel version");
+    if (map.has("cmdline")) kernel.cmdline = read_string(doc, map.get("cmdline"), "a kernel command line");
+    return kernel;
+}
+
+Recipe parse_recipe(const Document& doc) {
+    MapReader map(doc, doc.root(), "recipe", {"name", "seed", "rootfs", "overlays", "layout", "kernel", "outputs"});
+    Recipe recipe;
+    recipe.file = doc.path();
+    const YAML::Node name = map.required("name");
+    recipe.name = read_string(doc, name, "an image name");
+    static const std::regex valid_name("[A-Za-z0-9][A-Za-z0-9_.-]*");
+    if (!std::regex_match(recipe.name, valid_name))
+        doc.fail_at(name, "an image name is letters, digits, '_', '.' or '-' (it names the output files)");
+    recipe.seed = map.has("seed") ? read_string(doc, map.get("seed"), "a seed string") : recipe.name;
+    recipe.rootfs = parse_rootfs(doc, map.required("rootfs"));
+    if (map.has("overlays")) {
+        const YAML::Node list = map.get("overlays");
+        for (size_t i = 0; i < read_string_list(doc, list, "directories").size(); ++i) {
+            std::string dir = resolve_relative(doc.path(), list[i].Scalar());
+            std::error_code ec;
+            if (!fs::is_directory(dir, ec)) doc.fail_at(list[i], fmt::format("overlay directory '{}' does not exist", dir));
+            recipe.overlays.push_back(dir);
+        }
+    }
+    recipe.layout = parse_layout_reference(doc, map.required("layout"));
+    if (map.has("kernel")) recipe.kernel = parse_kernel(doc, map.get("kernel"));
+    const YAML::Node outputs = map.required("outputs");
+    recipe.outputs = read_string_list(doc, outputs, "output formats");
+    if (recipe.outputs.empty()) doc.fail_at(outputs, "expected at least one output: raw or qcow2");
+    for (size_t i = 0; i < recipe.outputs.size(); ++i) read_choice(doc, outputs[i], {"raw", "qcow2"});
+    return recipe;
+}
+
+} // namespace
+
+Recipe parse_recipe(const std::string& text, const std::string& path) {
+    return parse_recipe(Document::parse(text, path));
+}
+
+Recipe load_recipe(const std::string& path) { return parse_recipe(Document::load(path)); }
+
+Layout load_layout(const std::string& path) {
+    Document doc = Document::load(path);
+    return parse_layout(doc, doc.root());
+}
+
+} // namespace lethe::spec

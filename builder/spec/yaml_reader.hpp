@@ -1,0 +1,69 @@
+#pragma once
+// Reading YAML with errors that point at the spot: every failure names
+// file:line:column, shows the line with a caret, says what is wrong and what
+// was expected. Unknown keys are refused with a did-you-mean suggestion.
+
+#include "spec/model.hpp"
+
+#include <yaml-cpp/yaml.h>
+
+#include <cstdint>
+#include <initializer_list>
+#include <string>
+#include <vector>
+
+namespace lethe::spec {
+
+class Document {
+public:
+    // `display_path` is how errors name the file (as the user wrote it).
+    static Document load(const std::string& display_path);
+    static Document parse(const std::string& text, const std::string& display_path);
+
+    const YAML::Node& root() const { return root_; }
+    const std::string& path() const { return path_; }
+    Origin origin(const YAML::Node& node) const;
+
+    [[noreturn]] void fail_at(const YAML::Mark& mark, const std::string& message) const;
+    [[noreturn]] void fail_at(const YAML::Node& node, const std::string& message) const {
+        fail_at(node.Mark(), message);
+    }
+
+private:
+    std::string path_;
+    std::vector<std::string> lines_;
+    YAML::Node root_;
+};
+
+// A YAML mapping whose keys must all be among `allowed`.
+class MapReader {
+public:
+    MapReader(const Document& doc, const YAML::Node& node, const std::string& what,
+              std::initializer_list<const char*> allowed);
+
+    bool has(const char* key) const { return static_cast<bool>(node_[key]); }
+    YAML::Node get(const char* key) const { return node_[key]; }
+    YAML::Node required(const char* key) const;
+    const YAML::Node& node() const { return node_; }
+
+private:
+    const Document& doc_;
+    YAML::Node node_;
+    std::string what_;
+};
+
+std::string read_string(const Document& doc, const YAML::Node& node, const char* expected);
+uint64_t read_size(const Document& doc, const YAML::Node& node);       // 512M, 2G, 1048576
+Size read_partition_size(const Document& doc, const YAML::Node& node); // a size, auto or rest
+uint32_t read_mode(const Document& doc, const YAML::Node& node);       // "0755" (octal)
+int read_int(const Document& doc, const YAML::Node& node, int min, int max);
+bool read_bool(const Document& doc, const YAML::Node& node);
+std::vector<std::string> read_string_list(const Document& doc, const YAML::Node& node,
+                                          const char* expected);
+// A string that must be one of `choices`.
+std::string read_choice(const Document& doc, const YAML::Node& node,
+                        const std::vector<std::string>& choices);
+// An absolute path, normalised ("/var//lib/" -> "/var/lib"); refuses "..".
+std::string read_absolute_path(const Document& doc, const YAML::Node& node);
+
+} // namespace lethe::spec

@@ -1,0 +1,23 @@
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace lethe::stage {
+
+struct KernelFiles {
+    std::string version;               // "6.1.0-28-cloud-amd64"
+    std::filesystem::path image;       // vmlinuz
+    std::filesystem::path modules_dir; // lib/modules/<version> inside the rootfs
+};
+
+// Versions sorted as dpkg would (6.1.0-9 before 6.1.0-10).
+std::vector<std::string> sort_versions(std::vector<std::string> versions);
+
+// Finds the kernel in a rootfs: /boot/vmlinuz-<v> (or /usr/lib/modules/<v>/vmlinuz)
+// with its modules in /usr/lib/modules/<v>. `wanted` empty: the newest.
+// Refuses (exit status 2) a rootfs without a kernel or without the wanted one.
+KernelFiles find_kernel(const std::filesystem::path& rootfs, const std::string& wanted);
+
+} // namespace lethe::stage

@@ -1,0 +1,89 @@
+#include "stage/units.hpp"
+
+#include "util/error.hpp"
+#include "util/file.hpp"
+
+#include <spdlog/spdlog.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <sstream>
+
+namespace fs = std::filesystem;
+
+namespace lethe::stage {
+namespace {
+
+std::string trim(const std::string& text) {
+    size_t begin = text.find_first_not_of(" \t");
+    size_t end = text.find_last_not_of(" \t\r");
+    return begin == std::string::npos ? "" : text.substr(begin, end - begin + 1);
+}
+
+std::vector<std::string> words(const std::string& text) {
+    std::istringstream in(text);
+    std::vector<std::string> out;
+    for (std::string word; in >> word;) out.push_back(word);
+    return out;
+}
+
+void set_time(const fs::path& path, int64_t epoch) {
+    struct timespec times[2] = {{epoch, 0}, {epoch, 0}};
+    utimensat(AT_FDCWD, path.c_str(), times, AT_SYMLINK_NOFOLLOW);
+}
+
+} // namespace
+
+UnitTemplate parse_unit_template(const std::string& name, const std::string& text) {
+    UnitTemplate unit{name, text, {}, {}};
+    std::istringstream in(text);
+    std::string section;
+    const std::string requires_marker = "# lethe-requires:";
+    for (std::string line; std::getline(in, line);) {
+        line = trim(line);
+        if (line.rfind(requires_marker, 0) == 0) {
+            for (auto& path : words(line.substr(requires_marker.size()))) unit.requires_paths.push_back(path);
+        } else if (!line.empty() && line.front() == '[') {
+            section = line;
+        } else if (section == "[Install]" && line.rfind("WantedBy=", 0) == 0) {
+            for (auto& target : words(line.substr(9))) unit.wanted_by.push_back(target);
+        }
+    }
+    return unit;
+}
+
+std::vector<std::string> install_units(const fs::path& rootfs, const fs::path& templates, int64_t epoch) {
+    std::vector<fs::path> files;
+    for (const auto& entry : fs::directory_iterator(templates)) files.push_back(entry.path());
+    std::sort(files.begin(), files.end());
+    fs::path system = rootfs / "etc/systemd/system";
+    fs::create_directories(system);
+    std::vector<std::string> installed;
+    for (const auto& file : files) {
+        UnitTemplate unit = parse_unit_template(file.filename().string(), read_file(file));
+        // Never follow a link: in a rootfs, absolute links point into the host.
+        bool usable = std::all_of(unit.requires_paths.begin(), unit.requires_paths.end(), [&](const std::string& p) {
+            return fs::exists(fs::symlink_status(rootfs / fs::path(p).relative_path()));
+        });
+        if (!usable) {
+            spdlog::debug("not installing {}: the image lacks what it needs", unit.name);
+            continue;
+        }
+        write_file_atomic(system / unit.name, unit.text, 0644);
+        set_time(system / unit.name, epoch);
+        for (const auto& target : unit.wanted_by) {
+            fs::path wants = system / (target + ".wants");
+            fs::create_directories(wants);
+            fs::path link = wants / unit.name;
+            fs::remove(link);
+            fs::create_symlink("/etc/systemd/system/" + unit.name, link);
+            set_time(link, epoch);
+            set_time(wants, epoch);
+        }
+        installed.push_back(unit.name);
+    }
+    return installed;
+}
+
+} // namespace lethe::stage

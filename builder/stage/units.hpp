@@ -1,0 +1,25 @@
+#pragma once
+// lethe's own systemd units (templates/systemd/), installed into the image's
+// /etc/systemd/system and enabled the way `systemctl enable` would.
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace lethe::stage {
+
+struct UnitTemplate {
+    std::string name;
+    std::string text;
+    std::vector<std::string> wanted_by; // from [Install] WantedBy=
+    std::vector<std::string> requires_paths; // "# lethe-requires: PATH" lines: installed only if all exist
+};
+
+UnitTemplate parse_unit_template(const std::string& name, const std::string& text);
+
+// Installs every template whose requirements the rootfs meets; returns the names installed.
+std::vector<std::string> install_units(const std::filesystem::path& rootfs, const std::filesystem::path& templates,
+                                       int64_t epoch);
+
+} // namespace lethe::stage

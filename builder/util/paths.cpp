@@ -1,0 +1,52 @@
+#include "util/paths.hpp"
+
+#include "util/error.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <vector>
+
+namespace fs = std::filesystem;
+
+namespace lethe {
+namespace {
+
+fs::path executable_dir() {
+    std::error_code ec;
+    fs::path self = fs::read_symlink("/proc/self/exe", ec);
+    return ec ? fs::path() : self.parent_path();
+}
+
+fs::path first_existing(const std::vector<fs::path>& candidates, const std::string& what) {
+    for (const auto& candidate : candidates) {
+        std::error_code ec;
+        if (!candidate.empty() && fs::exists(candidate, ec)) return candidate;
+    }
+    std::string tried;
+    for (const auto& candidate : candidates)
+        if (!candidate.empty()) tried += "\n  " + candidate.string();
+    fail("cannot find {}; looked in:{}", what, tried);
+}
+
+} // namespace
+
+fs::path data_path(const std::string& relative) {
+    std::vector<fs::path> candidates;
+    if (const char* dir = std::getenv("LETHE_DATA_DIR")) candidates.push_back(fs::path(dir) / relative);
+    candidates.push_back(executable_dir() / "../share/lethe" / relative);
+    candidates.push_back(fs::path(LETHE_SOURCE_DIR) / relative);
+    return first_existing(candidates, relative);
+}
+
+fs::path helper_program(const std::string& name) {
+    std::string variable = "LETHE_" + name.substr(name.find('-') + 1);
+    std::transform(variable.begin(), variable.end(), variable.begin(), [](char c) { return c == '-' ? '_' : ::toupper(c); });
+    std::vector<fs::path> candidates;
+    if (const char* path = std::getenv(variable.c_str())) candidates.push_back(path);
+    fs::path dir = executable_dir();
+    for (const char* sub : {".", "../initrd", "../builder", "../lib/lethe"}) candidates.push_back(dir / sub / name);
+    return fs::weakly_canonical(first_existing(candidates, "the program " + name));
+}
+
+} // namespace lethe

@@ -1,0 +1,94 @@
+"""Shared pieces of lethe's end-to-end tests: building images with the lethe
+binary under test and booting them in QEMU, reading the serial console.
+
+Tests print what they check and exit non-zero on the first failure; CTest
+runs them. A test that cannot run here exits with SKIP_CODE and says why, and
+CTest counts it as skipped, never as passed."""
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+
+SKIP_CODE = 77
+
+
+def fail(message):
+    print(f"FAIL: {message}", flush=True)
+    sys.exit(1)
+
+
+def skip(message):
+    print(f"SKIP: {message}", flush=True)
+    sys.exit(SKIP_CODE)
+
+
+def check(condition, what, detail=""):
+    if not condition:
+        fail(f"{what}{': ' + detail if detail else ''}")
+    print(f"ok: {what}", flush=True)
+
+
+def run(argv, **kwargs):
+    print("+ " + " ".join(str(a) for a in argv), flush=True)
+    return subprocess.run([str(a) for a in argv], check=True, **kwargs)
+
+
+def lethe_build(lethe, recipe, outdir, env=None):
+    started = time.monotonic()
+    run([lethe, "build", recipe, "-o", outdir], env={**os.environ, **(env or {})})
+    print(f"built {recipe} in {time.monotonic() - started:.1f} s", flush=True)
+
+
+def boot(kernel, initrd, disk, cmdline="console=ttyS0", timeout=300, memory=1024, log=None, extra=()):
+    """Boots with direct kernel boot under TCG (KVM when usable) until the
+    guest powers off; returns the serial console output."""
+    if shutil.which("qemu-system-x86_64") is None:
+        skip("qemu-system-x86_64 is not installed")
+    accel = "kvm:tcg" if os.access("/dev/kvm", os.R_OK | os.W_OK) else "tcg"
+    argv = ["qemu-system-x86_64", "-machine", f"q35,accel={accel}", "-cpu", "max", "-smp", "2", "-m", str(memory),
+            "-display", "none", "-serial", "stdio", "-monitor", "none", "-no-reboot", "-nic", "none",
+            "-kernel", kernel, "-initrd", initrd, "-append", cmdline,
+            "-drive", f"file={disk},if=virtio,format={'qcow2' if str(disk).endswith('.qcow2') else 'raw'}", *extra]
+    print("+ " + " ".join(str(a) for a in argv), flush=True)
+    started = time.monotonic()
+    try:
+        result = subprocess.run([str(a) for a in argv], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                timeout=timeout, stdin=subprocess.DEVNULL)
+        output = result.stdout.decode(errors="replace")
+    except subprocess.TimeoutExpired as e:
+        output = (e.stdout or b"").decode(errors="replace")
+        if log:
+            with open(log, "w") as f:
+                f.write(output)
+        print(output[-4000:])
+        fail(f"the guest did not power off within {timeout} s")
+    if log:
+        with open(log, "w") as f:
+            f.write(output)
+    print(f"booted and powered off in {time.monotonic() - started:.1f} s", flush=True)
+    return output
+
+
+def reports(console, key):
+    """Values of the LETHE-<key> lines the guest printed."""
+    return [m.group(1).strip() for m in re.finditer(rf"^LETHE-{re.escape(key)} ?(.*?)\r?$", console, re.M)]
+
+
+def report(console, key):
+    values = reports(console, key)
+    if len(values) != 1:
+        print(console[-6000:])
+        fail(f"expected one LETHE-{key} line on the console, got {len(values)}")
+    return values[0]
+
+
+def mounts(console):
+    """{mount point: (fstype, options, source)} from LETHE-MOUNT lines."""
+    table = {}
+    for line in reports(console, "MOUNT"):
+        point, fstype, options, source = line.split(" ", 3)
+        table[point] = (fstype, options.split(","), source)
+    return table
