@@ -148,7 +148,8 @@ void build(const BuildOptions& options) {
         manifest.packages = stage::installed_packages(rootfs.tree);
         auto rules = stage::parse_scrub_rules(read_file(data_path("templates/scrub.rules")), "templates/scrub.rules");
         manifest.scrubbed = stage::scrub_instance_identity(rootfs.tree, rules).removed;
-        manifest.units = stage::install_units(rootfs.tree, data_path("templates/systemd"), epoch);
+        manifest.units = stage::install_units(rootfs.tree, data_path("templates/systemd"),
+                                              stage::parse_unit_list(read_file(data_path("templates/masked-units"))), epoch);
         tree = stage::split_rootfs(rootfs.tree, work.path() / "persist", plan, epoch);
     }
 

@@ -53,7 +53,18 @@ UnitTemplate parse_unit_template(const std::string& name, const std::string& tex
     return unit;
 }
 
-std::vector<std::string> install_units(const fs::path& rootfs, const fs::path& templates, int64_t epoch) {
+std::vector<std::string> parse_unit_list(const std::string& text) {
+    std::vector<std::string> names;
+    std::istringstream in(text);
+    for (std::string line; std::getline(in, line);) {
+        line = trim(line.substr(0, line.find('#')));
+        if (!line.empty()) names.push_back(line);
+    }
+    return names;
+}
+
+std::vector<std::string> install_units(const fs::path& rootfs, const fs::path& templates,
+                                       const std::vector<std::string>& masked, int64_t epoch) {
     std::vector<fs::path> files;
     for (const auto& entry : fs::directory_iterator(templates)) files.push_back(entry.path());
     std::sort(files.begin(), files.end());
@@ -82,6 +93,12 @@ std::vector<std::string> install_units(const fs::path& rootfs, const fs::path& t
             set_time(wants, epoch);
         }
         installed.push_back(unit.name);
+    }
+    for (const auto& name : masked) {
+        fs::path link = system / name;
+        fs::remove(link);
+        fs::create_symlink("/dev/null", link);
+        set_time(link, epoch);
     }
     return installed;
 }

@@ -18,8 +18,12 @@ struct UnitTemplate {
 
 UnitTemplate parse_unit_template(const std::string& name, const std::string& text);
 
-// Installs every template whose requirements the rootfs meets; returns the names installed.
+// Unit names from a list file: one per line, '#' comments.
+std::vector<std::string> parse_unit_list(const std::string& text);
+
+// Installs every template whose requirements the rootfs meets and masks the
+// units `masked` names; returns the names installed.
 std::vector<std::string> install_units(const std::filesystem::path& rootfs, const std::filesystem::path& templates,
-                                       int64_t epoch);
+                                       const std::vector<std::string>& masked, int64_t epoch);
 
 } // namespace lethe::stage
