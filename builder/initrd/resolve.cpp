@@ -1,0 +1,290 @@
+#include "initrd/resolve.hpp"
+
+#include "util/did_you_mean.hpp"
+#include "util/error.hpp"
+#include "util/file.hpp"
+
+#include <algorithm>
+#include <fnmatch.h>
+#include <spdlog/spdlog.h>
+
+namespace lethe::initrd {
+namespace {
+
+std::vector<std::string_view> split(std::string_view text, char separator) {
+    std::vector<std::string_view> parts;
+    size_t start = 0;
+    while (start <= text.size()) {
+        size_t end = text.find(separator, start);
+        if (end == std::string_view::npos) end = text.size();
+        parts.push_back(text.substr(start, end - start));
+        start = end + 1;
+    }
+    return parts;
+}
+
+std::vector<std::string_view> words(std::string_view line) {
+    std::vector<std::string_view> out;
+    size_t i = 0;
+    while (i < line.size()) {
+        while (i < line.size() && (line[i] == ' ' || line[i] == '\t' || line[i] == '\r'))
+            ++i;
+        size_t start = i;
+        while (i < line.size() && line[i] != ' ' && line[i] != '\t' && line[i] != '\r')
+            ++i;
+        if (i > start) out.push_back(line.substr(start, i - start));
+    }
+    return out;
+}
+
+// Lines without comments and blanks, split into words.
+std::vector<std::vector<std::string_view>> records(std::string_view text) {
+    std::vector<std::vector<std::string_view>> out;
+    for (auto line : split(text, '\n')) {
+        auto w = words(line.substr(0, line.find('#')));
+        if (!w.empty()) out.push_back(std::move(w));
+    }
+    return out;
+}
+
+// libkmod's alias_normalize: '-' is '_' except inside a [...] character class,
+// where it is a range.
+std::string normalize_alias(std::string_view alias) {
+    std::string out(alias);
+    bool in_class = false;
+    for (char& c : out) {
+        if (c == '[')
+            in_class = true;
+        else if (c == ']')
+            in_class = false;
+        else if (c == '-' && !in_class)
+            c = '_';
+    }
+    return out;
+}
+
+bool matches(const std::string& pattern, const std::string& name) {
+    return fnmatch(pattern.c_str(), name.c_str(), 0) == 0;
+}
+
+void add_unique(std::vector<std::string>& list, const std::string& item) {
+    if (std::find(list.begin(), list.end(), item) == list.end()) list.push_back(item);
+}
+
+void parse_dep(std::string_view text, ModuleIndex& index) {
+    for (auto line : split(text, '\n')) {
+        size_t colon = line.find(':');
+        if (colon == std::string_view::npos) continue;
+        auto head = words(line.substr(0, colon));
+        if (head.size() != 1) continue;
+        auto& module = index.modules[module_name_from_path(head[0])];
+        module.path = std::string(head[0]);
+        for (auto dep : words(line.substr(colon + 1))) {
+            std::string name = module_name_from_path(dep);
+            module.dependencies.push_back(name);
+            // A dependency always has its own line; this only guards a truncated file.
+            auto& entry = index.modules[name];
+            if (entry.path.empty()) entry.path = std::string(dep);
+        }
+    }
+}
+
+void parse_softdep(std::string_view text, ModuleIndex& index) {
+    for (const auto& w : records(text)) {
+        if (w.size() < 3 || w[0] != "softdep") continue;
+        auto& soft = index.softdeps[normalize_module_name(w[1])];
+        std::vector<std::string>* list =
+            nullptr; // tokens before pre:/post: are ignored, as libkmod does
+        for (size_t i = 2; i < w.size(); ++i) {
+            if (w[i] == "pre:")
+                list = &soft.pre;
+            else if (w[i] == "post:")
+                list = &soft.post;
+            else if (list)
+                add_unique(*list, std::string(w[i]));
+        }
+    }
+}
+
+void parse_builtin_modinfo(std::string_view text, ModuleIndex& index) {
+    for (auto record : split(text, '\0')) {
+        size_t dot = record.find('.');
+        if (dot == std::string_view::npos || record.substr(dot + 1, 6) != "alias=") continue;
+        std::string module = normalize_module_name(record.substr(0, dot));
+        index.builtin.insert(module);
+        index.builtin_aliases.push_back({normalize_alias(record.substr(dot + 7)), module});
+    }
+}
+
+// "kernel 6.1.0-28-cloud-amd64 (looked in /x/lib/modules/6.1.0-28-cloud-amd64: ...)"
+std::string where(const ModuleIndex& index) {
+    std::string kernel =
+        index.kernel_version.empty() ? "the kernel" : "kernel " + index.kernel_version;
+    std::string dir = index.directory.empty() ? "" : index.directory + ": ";
+    return fmt::format("{} (looked in {}modules.dep, modules.alias, modules.builtin)", kernel, dir);
+}
+
+class LoadOrder {
+  public:
+    explicit LoadOrder(const ModuleIndex& index) : index_(index) {}
+
+    void want(const std::string& name, bool required) {
+        auto found = lookup_module(index_, name);
+        if (found.kind == LookupKind::missing && required) {
+            std::vector<std::string> known;
+            for (const auto& [module, info] : index_.modules)
+                known.push_back(module);
+            known.insert(known.end(), index_.builtin.begin(), index_.builtin.end());
+            fail_input("kernel module '{}' is neither a loadable module nor built into {}{}", name,
+                       where(index_), did_you_mean(normalize_module_name(name), known));
+        }
+        if (found.kind == LookupKind::missing)
+            spdlog::debug("initrd: optional module {} is not in the kernel", name);
+        if (found.kind == LookupKind::builtin)
+            spdlog::debug("initrd: module {} is built into the kernel", name);
+        for (const auto& module : found.modules)
+            visit(module);
+    }
+
+    std::vector<std::string> take() { return std::move(order_); }
+
+  private:
+    // Depth-first, marking on entry: modules.dep has no cycles, but softdeps may.
+    void visit(const std::string& name) {
+        if (!visited_.insert(name).second) return;
+        const auto& deps = index_.modules.at(name).dependencies;
+        // modules.dep lists the closest dependency first; load the farthest first, as modprobe
+        // does.
+        for (auto dep = deps.rbegin(); dep != deps.rend(); ++dep)
+            visit(*dep);
+        auto soft = index_.softdeps.find(name);
+        if (soft != index_.softdeps.end()) visit_soft(name, soft->second.pre);
+        order_.push_back(name);
+        if (soft != index_.softdeps.end()) visit_soft(name, soft->second.post);
+    }
+
+    void visit_soft(const std::string& owner, const std::vector<std::string>& targets) {
+        for (const auto& target : targets) {
+            auto found = lookup_module(index_, target);
+            if (found.modules.empty())
+                spdlog::debug("initrd: softdep {} of {} has no loadable module", target, owner);
+            for (const auto& module : found.modules)
+                visit(module);
+        }
+    }
+
+    const ModuleIndex& index_;
+    std::set<std::string> visited_;
+    std::vector<std::string> order_;
+};
+
+std::string read_if_present(const std::filesystem::path& path) {
+    std::error_code ec;
+    return std::filesystem::exists(path, ec) ? read_file(path) : std::string();
+}
+
+} // namespace
+
+std::string normalize_module_name(std::string_view name) {
+    std::string out(name);
+    std::replace(out.begin(), out.end(), '-', '_');
+    return out;
+}
+
+std::string module_name_from_path(std::string_view path) {
+    size_t slash = path.rfind('/');
+    std::string_view base = slash == std::string_view::npos ? path : path.substr(slash + 1);
+    return normalize_module_name(base.substr(0, base.find('.')));
+}
+
+std::string uncompressed_module_path(std::string_view path) {
+    for (std::string_view suffix : {".xz", ".zst", ".gz"}) {
+        if (path.size() > suffix.size() + 3 && path.ends_with(suffix) &&
+            path.substr(0, path.size() - suffix.size()).ends_with(".ko"))
+            return std::string(path.substr(0, path.size() - suffix.size()));
+    }
+    return std::string(path);
+}
+
+ModuleIndex parse_module_index(std::string_view dep_text, std::string_view softdep_text,
+                               std::string_view builtin_text, std::string_view alias_text,
+                               std::string_view builtin_modinfo) {
+    ModuleIndex index;
+    parse_dep(dep_text, index);
+    parse_softdep(softdep_text, index);
+    for (const auto& w : records(builtin_text))
+        index.builtin.insert(module_name_from_path(w[0]));
+    for (const auto& w : records(alias_text))
+        if (w.size() == 3 && w[0] == "alias")
+            index.aliases.push_back({normalize_alias(w[1]), normalize_module_name(w[2])});
+    parse_builtin_modinfo(builtin_modinfo, index);
+    return index;
+}
+
+ModuleLookup lookup_module(const ModuleIndex& index, std::string_view name) {
+    std::string key = normalize_alias(name);
+    if (index.modules.count(key)) return {LookupKind::module, {key}};
+    ModuleLookup found{LookupKind::alias, {}};
+    bool builtin_match = false;
+    for (const auto& alias : index.aliases) {
+        if (!matches(alias.pattern, key)) continue;
+        if (index.modules.count(alias.module))
+            add_unique(found.modules, alias.module);
+        else
+            builtin_match = builtin_match || index.builtin.count(alias.module) > 0;
+    }
+    if (!found.modules.empty()) return found;
+    if (builtin_match || index.builtin.count(key)) return {LookupKind::builtin, {}};
+    for (const auto& alias : index.builtin_aliases)
+        if (matches(alias.pattern, key)) return {LookupKind::builtin, {}};
+    return {LookupKind::missing, {}};
+}
+
+std::vector<std::string> module_load_order(const ModuleIndex& index,
+                                           const std::vector<std::string>& wanted,
+                                           const std::vector<std::string>& optional) {
+    LoadOrder order(index);
+    for (const auto& name : wanted)
+        order.want(name, true);
+    for (const auto& name : optional)
+        order.want(name, false);
+    return order.take();
+}
+
+InitrdModules resolve_initrd_modules(const plan::Plan& plan,
+                                     const std::filesystem::path& modules_dir) {
+    InitrdModules result;
+    if (plan.initrd.modules.empty() && plan.initrd.optional_modules.empty()) return result;
+    std::string version = modules_dir.filename().string();
+    auto dep = modules_dir / "modules.dep";
+    std::error_code ec;
+    if (!std::filesystem::exists(dep, ec))
+        fail_input("kernel {} has no '{}': its modules are missing or depmod was not run", version,
+                   dep.string());
+    auto index =
+        parse_module_index(read_file(dep), read_if_present(modules_dir / "modules.softdep"),
+                           read_if_present(modules_dir / "modules.builtin"),
+                           read_if_present(modules_dir / "modules.alias"),
+                           read_if_present(modules_dir / "modules.builtin.modinfo"));
+    index.kernel_version = version;
+    index.directory = modules_dir.string();
+    for (const auto& name :
+         module_load_order(index, plan.initrd.modules, plan.initrd.optional_modules)) {
+        const auto& path = index.modules.at(name).path;
+        if (path.starts_with('/'))
+            fail_input("modules.dep of kernel {} gives '{}' an absolute path, which lethe does not "
+                       "support",
+                       version, path);
+        auto source = modules_dir / path;
+        if (!std::filesystem::exists(source, ec))
+            fail_input("modules.dep of kernel {} lists '{}', which does not exist", version,
+                       source.string());
+        result.names.push_back(name);
+        result.paths_in_initrd.push_back("/lib/modules/" + version + "/" +
+                                         uncompressed_module_path(path));
+        result.sources.push_back(source);
+    }
+    return result;
+}
+
+} // namespace lethe::initrd
