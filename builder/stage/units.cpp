@@ -33,6 +33,22 @@ void set_time(const fs::path& path, int64_t epoch) {
     utimensat(AT_FDCWD, path.c_str(), times, AT_SYMLINK_NOFOLLOW);
 }
 
+// A directory such as systemd-machine-id-commit.service.d/ holds drop-ins
+// that amend a unit the image already has; they go in as they are.
+std::string install_dropins(const fs::path& system, const fs::path& dir, int64_t epoch) {
+    fs::path target = system / dir.filename();
+    fs::create_directories(target);
+    std::vector<fs::path> confs;
+    for (const auto& entry : fs::directory_iterator(dir)) confs.push_back(entry.path());
+    std::sort(confs.begin(), confs.end());
+    for (const auto& conf : confs) {
+        write_file_atomic(target / conf.filename(), read_file(conf), 0644);
+        set_time(target / conf.filename(), epoch);
+    }
+    set_time(target, epoch);
+    return (dir.filename() / "").string();
+}
+
 } // namespace
 
 UnitTemplate parse_unit_template(const std::string& name, const std::string& text) {
@@ -65,12 +81,15 @@ std::vector<std::string> parse_unit_list(const std::string& text) {
 
 std::vector<std::string> install_units(const fs::path& rootfs, const fs::path& templates,
                                        const std::vector<std::string>& masked, int64_t epoch) {
-    std::vector<fs::path> files;
-    for (const auto& entry : fs::directory_iterator(templates)) files.push_back(entry.path());
+    std::vector<fs::path> files, dropin_dirs;
+    for (const auto& entry : fs::directory_iterator(templates))
+        (entry.is_directory() ? dropin_dirs : files).push_back(entry.path());
     std::sort(files.begin(), files.end());
+    std::sort(dropin_dirs.begin(), dropin_dirs.end());
     fs::path system = rootfs / "etc/systemd/system";
     fs::create_directories(system);
     std::vector<std::string> installed;
+    for (const auto& dir : dropin_dirs) installed.push_back(install_dropins(system, dir, epoch));
     for (const auto& file : files) {
         UnitTemplate unit = parse_unit_template(file.filename().string(), read_file(file));
         // Never follow a link: in a rootfs, absolute links point into the host.

@@ -163,3 +163,12 @@ TEST_CASE("units are installed when the image has what they need, and enabled", 
     CHECK(fs::read_symlink(root / "etc/systemd/system/systemd-firstboot.service") == "/dev/null");
     CHECK(stage::parse_unit_list("# c\nfoo.service # why\n\n bar.timer\n") == std::vector<std::string>{"foo.service", "bar.timer"});
 }
+
+TEST_CASE("drop-in directories amend the image's own units", "[stage]") {
+    TempDir tmp;
+    fs::path root = tmp.path / "rootfs", templates = tmp.path / "templates";
+    write(templates / "x.service.d/lethe.conf", "[Unit]\nConditionFirstBoot=yes\n");
+    auto installed = stage::install_units(root, templates, {}, 0);
+    CHECK(installed == std::vector<std::string>{"x.service.d/"});
+    CHECK(read_file(root / "etc/systemd/system/x.service.d/lethe.conf") == "[Unit]\nConditionFirstBoot=yes\n");
+}
