@@ -2,8 +2,10 @@
 // command line onto the library; see docs/ARCHITECTURE.md.
 
 #include "build.hpp"
+#include "part/inspect.hpp"
 #include "plan/plan.hpp"
 #include "plan/plan_json.hpp"
+#include "secret/command.hpp"
 #include "spec/parse.hpp"
 #include "util/error.hpp"
 
@@ -33,6 +35,21 @@ void add_plan_command(CLI::App& app) {
     });
 }
 
+void add_inspect_command(CLI::App& app) {
+    auto* cmd = app.add_subcommand("inspect", "Show the partitions and filesystems of a raw disk image");
+    auto image = std::make_shared<std::string>();
+    auto json = std::make_shared<bool>(false);
+    cmd->add_option("IMAGE", *image, "Raw disk image (for qcow2, convert it with qemu-img first)")->required();
+    cmd->add_flag("--json", *json, "Print JSON instead of a table");
+    cmd->callback([image, json] {
+        lethe::part::Inspection inspection = lethe::part::inspect_image(*image);
+        if (*json)
+            std::cout << lethe::part::inspection_json(inspection).dump(2) << "\n";
+        else
+            std::cout << lethe::part::inspection_text(inspection);
+    });
+}
+
 void add_build_command(CLI::App& app) {
     auto* cmd = app.add_subcommand("build", "Build an image from a recipe");
     auto options = std::make_shared<lethe::BuildOptions>();
@@ -54,6 +71,8 @@ int main(int argc, char** argv) {
     app.add_flag("-v,--verbose", verbose, "Log the commands lethe runs");
     add_build_command(app);
     add_plan_command(app);
+    add_inspect_command(app);
+    lethe::secret::add_secret_command(app);
     app.parse_complete_callback([&] { setup_logging(verbose); });
     try {
         app.parse(argc, argv);
