@@ -1,0 +1,149 @@
+#include "initrd/boot_config.hpp"
+
+#include "initrd/failure.hpp"
+
+#include <charconv>
+#include <functional>
+#include <map>
+
+namespace lethe::init {
+namespace {
+
+using Fields = std::vector<std::string>;
+
+bool is_octal(char c) { return c >= '0' && c <= '7'; }
+
+unsigned parse_number(const std::string& text, int base, const char* what) {
+    unsigned value = 0;
+    auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value, base);
+    if (text.empty() || error != std::errc() || end != text.data() + text.size())
+        fail("bad " + std::string(what) + " '" + text + "'");
+    return value;
+}
+
+int parse_seconds(const std::string& text) {
+    unsigned value = parse_number(text, 10, "number of seconds");
+    if (value > 86400) fail("too many seconds '" + text + "'");
+    return static_cast<int>(value);
+}
+
+std::string parse_tag(const std::string& text) {
+    auto equals = text.find('=');
+    std::string name = text.substr(0, equals);
+    if (equals == std::string::npos || equals + 1 == text.size() ||
+        (name != "PARTUUID" && name != "PARTLABEL" && name != "UUID" && name != "LABEL"))
+        fail("bad partition tag '" + text + "' (expected PARTUUID=, PARTLABEL=, UUID= or LABEL=)");
+    return text;
+}
+
+std::string parse_path(const std::string& text) {
+    if (text.empty() || text[0] != '/') fail("not an absolute path '" + text + "'");
+    return text;
+}
+
+struct Directive {
+    size_t fields; // after the directive's name
+    std::function<void(BootConfig&, const Fields&)> apply;
+};
+
+const std::map<std::string, Directive, std::less<>>& directives() {
+    static const std::map<std::string, Directive, std::less<>> table = {
+        {"timeout", {1, [](auto& c, auto& f) { c.timeout_seconds = parse_seconds(f[0]); }}},
+        {"rescue_delay", {1, [](auto& c, auto& f) { c.rescue_delay_seconds = parse_seconds(f[0]); }}},
+        {"rescue", {1, [](auto& c, auto& f) { c.rescue = parse_path(f[0]); }}},
+        {"module", {1, [](auto& c, auto& f) { c.modules.push_back(parse_path(f[0])); }}},
+        {"root_tmpfs", {1, [](auto& c, auto& f) { c.root_tmpfs_options = f[0]; }}},
+        {"usr", {2, [](auto& c, auto& f) { c.usr = {parse_tag(f[0]), f[1]}; }}},
+        {"persist", {3, [](auto& c, auto& f) {
+                         c.persist = {parse_tag(f[0]), f[1]};
+                         c.persist_mount = parse_path(f[2]);
+                     }}},
+        {"fsck", {1, [](auto& c, auto& f) { c.fsck = parse_path(f[0]); }}},
+        {"link", {2, [](auto& c, auto& f) { c.links.push_back({f[0], f[1]}); }}},
+        {"factory", {2, [](auto& c, auto& f) {
+                         c.factories.push_back({parse_path(f[0]), parse_path(f[1])});
+                     }}},
+        {"mkdir", {2, [](auto& c, auto& f) {
+                       c.directories.push_back({parse_path(f[0]), parse_number(f[1], 8, "mode")});
+                   }}},
+        {"bind", {5, [](auto& c, auto& f) {
+                      if (f[0] != "dir" && f[0] != "file") fail("bad bind kind '" + f[0] + "' (dir or file)");
+                      c.binds.push_back({f[0] == "dir", parse_path(f[1]), parse_number(f[2], 10, "uid"),
+                                         parse_number(f[3], 10, "gid"), parse_number(f[4], 8, "mode")});
+                  }}},
+        {"init", {1, [](auto& c, auto& f) { c.init = parse_path(f[0]); }}},
+    };
+    return table;
+}
+
+void parse_line(BootConfig& config, std::string_view line) {
+    Fields fields = split_fields(line);
+    if (fields.empty()) return;
+    auto found = directives().find(fields[0]);
+    if (found == directives().end()) fail("unknown directive '" + fields[0] + "'");
+    const Directive& directive = found->second;
+    if (fields.size() - 1 != directive.fields)
+        fail("'" + fields[0] + "' takes " + std::to_string(directive.fields) + " field(s), not " +
+             std::to_string(fields.size() - 1));
+    directive.apply(config, Fields(fields.begin() + 1, fields.end()));
+}
+
+void check_complete(const BootConfig& config) {
+    if (config.root_tmpfs_options.empty()) fail("init.conf: missing 'root_tmpfs'");
+    if (config.usr.tag.empty()) fail("init.conf: missing 'usr'");
+    if (config.persist.tag.empty()) fail("init.conf: missing 'persist'");
+}
+
+} // namespace
+
+std::string unescape_field(std::string_view field) {
+    std::string out;
+    for (size_t i = 0; i < field.size(); ++i) {
+        if (field[i] != '\\') {
+            out += field[i];
+            continue;
+        }
+        // Exactly three octal digits, at most \377, as the builder writes them.
+        bool valid = i + 3 < field.size() && is_octal(field[i + 1]) && is_octal(field[i + 2]) &&
+                     is_octal(field[i + 3]) && field[i + 1] <= '3';
+        if (!valid) fail("bad escape in '" + std::string(field) + "'");
+        int value = (field[i + 1] - '0') * 64 + (field[i + 2] - '0') * 8 + (field[i + 3] - '0');
+        out += static_cast<char>(value);
+        i += 3;
+    }
+    return out;
+}
+
+std::vector<std::string> split_fields(std::string_view line) {
+    std::vector<std::string> fields;
+    size_t i = 0;
+    while (i < line.size()) {
+        while (i < line.size() && (line[i] == ' ' || line[i] == '\t')) ++i;
+        if (i >= line.size() || line[i] == '#') break; // comments: the builder escapes a literal '#'
+        size_t end = line.find_first_of(" \t", i);
+        if (end == std::string_view::npos) end = line.size();
+        fields.push_back(unescape_field(line.substr(i, end - i)));
+        i = end;
+    }
+    return fields;
+}
+
+BootConfig parse_boot_config(std::string_view text) {
+    BootConfig config;
+    size_t number = 0;
+    while (!text.empty()) {
+        ++number;
+        size_t end = text.find('\n');
+        std::string_view line = text.substr(0, end);
+        text = end == std::string_view::npos ? std::string_view() : text.substr(end + 1);
+        try {
+            parse_line(config, line);
+        } catch (const Failure& error) {
+            fail("init.conf:" + std::to_string(number) + ": " + error.what());
+        }
+    }
+    check_complete(config);
+    return config;
+}
+
+} // namespace lethe::init

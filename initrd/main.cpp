@@ -1,0 +1,200 @@
+// lethe-init: runs as /init in a lethe initrd. See initrd/README.md.
+// main() is the list of boot steps; each step logs what it did.
+
+#include "initrd/block_devices.hpp"
+#include "initrd/boot_config.hpp"
+#include "initrd/console_log.hpp"
+#include "initrd/failure.hpp"
+#include "initrd/fs_util.hpp"
+#include "initrd/kernel_modules.hpp"
+#include "initrd/mount_options.hpp"
+#include "initrd/persisted_paths.hpp"
+#include "initrd/programs.hpp"
+#include "initrd/switch_root.hpp"
+#include "initrd/tree_ops.hpp"
+
+#include <cstdio>
+#include <cstring>
+#include <exception>
+#include <sys/mount.h>
+#include <sys/reboot.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+using namespace lethe::init;
+
+namespace {
+
+constexpr const char* new_root = "/newroot";
+
+// What has been done so far, for the failure path.
+struct Progress {
+    BootConfig config;
+    bool root_mounted = false, usr_mounted = false, api_moved = false;
+};
+
+void load_modules(const BootConfig& config) {
+    for (const auto& module : config.modules) {
+        bool loaded = load_module(module);
+        log_step("%s module %s", loaded ? "loaded" : "already loaded", module.c_str());
+    }
+}
+
+void mount_new_root(Progress& progress, const std::string& usr_device) {
+    const BootConfig& config = progress.config;
+    MountOptions options = split_mount_options(config.root_tmpfs_options);
+    make_directories(new_root, 0755);
+    mount_or_fail("tmpfs", new_root, "tmpfs", options.flags, options.data);
+    progress.root_mounted = true;
+    log_step("mounted / (tmpfs, %s)", config.root_tmpfs_options.c_str());
+    std::string usr = join(new_root, "/usr");
+    make_directories(usr, 0755);
+    mount_or_fail(usr_device, usr, config.usr.fstype.c_str(), MS_RDONLY);
+    progress.usr_mounted = true;
+    log_step("mounted /usr (%s, %s, %s)", config.usr.fstype.c_str(), config.usr.tag.c_str(), usr_device.c_str());
+}
+
+void populate_root(const BootConfig& config) {
+    for (const auto& link : config.links) {
+        std::string path = join(new_root, link.name);
+        if (symlink(link.target.c_str(), path.c_str()) != 0) fail_errno("cannot create link", path);
+    }
+    if (!config.links.empty()) log_step("created %zu usr-merge links", config.links.size());
+    for (const auto& factory : config.factories) {
+        std::string destination = join(new_root, factory.destination);
+        make_directories(destination.substr(0, destination.rfind('/')), 0755);
+        copy_tree(join(new_root, factory.source), destination);
+        log_step("copied %s to %s", factory.source.c_str(), factory.destination.c_str());
+    }
+    for (const auto& directory : config.directories)
+        ensure_directory(join(new_root, directory.path), directory.mode);
+    if (!config.directories.empty()) log_step("created %zu directories", config.directories.size());
+}
+
+// e2fsck -p status bits: 1 errors fixed, 2 reboot advised (only matters for a
+// mounted file system, which this one is not yet), 4 and up errors left.
+void check_persistent(const BootConfig& config, const std::string& device) {
+    if (config.fsck.empty()) return;
+    bind_api_filesystems(new_root); // e2fsck needs /dev and /proc in its root
+    int status = 0;
+    try {
+        status = run_program({config.fsck, "-p", device}, {new_root, false});
+    } catch (const Failure&) {
+        unbind_api_filesystems(new_root);
+        throw;
+    }
+    unbind_api_filesystems(new_root);
+    if (status >= 4)
+        fail(config.fsck + " -p " + device + " failed with status " + std::to_string(status) +
+             ": the persistent partition needs a manual check");
+    log_step("checked %s (%s -p: status %d%s)", device.c_str(), config.fsck.c_str(), status,
+             status & 1 ? ", errors fixed" : "");
+}
+
+void mount_persistent(const BootConfig& config, const std::string& device) {
+    check_persistent(config, device);
+    std::string mount_point = join(new_root, config.persist_mount);
+    make_directories(mount_point, 0755);
+    mount_or_fail(device, mount_point, config.persist.fstype.c_str(), 0);
+    log_step("mounted %s (%s, %s, %s)", config.persist_mount.c_str(), config.persist.fstype.c_str(),
+             config.persist.tag.c_str(), device.c_str());
+}
+
+void bind_persisted_paths(const BootConfig& config) {
+    std::string persist_root = join(new_root, config.persist_mount);
+    for (const auto& bind : config.binds) bind_mount(prepare_bind(new_root, persist_root, bind));
+    log_step("bound %zu persisted paths from %s", config.binds.size(), config.persist_mount.c_str());
+}
+
+[[noreturn]] void boot(Progress& progress, int argc, char** argv) {
+    mount_api_filesystems();
+    attach_console();
+    log_step("lethe-init started");
+    progress.config = parse_boot_config(read_text_file(config_path));
+    const BootConfig& config = progress.config;
+    load_modules(config);
+    auto devices = wait_for_devices({config.usr.tag, config.persist.tag}, config.timeout_seconds);
+    log_step("found %s (%s) and %s (%s)", devices[0].c_str(), config.usr.tag.c_str(), devices[1].c_str(),
+             config.persist.tag.c_str());
+    mount_new_root(progress, devices[0]);
+    populate_root(config);
+    mount_persistent(config, devices[1]);
+    bind_persisted_paths(config);
+    check_init(new_root, config.init);
+    move_api_filesystems(new_root);
+    progress.api_moved = true;
+    log_step("switching root to %s", config.init.c_str());
+    switch_root(new_root, config.init, std::vector<std::string>(argv, argv + argc));
+}
+
+[[noreturn]] void reboot_after(int seconds) {
+    log_step("rebooting in %d seconds", seconds);
+    sleep(static_cast<unsigned>(seconds));
+    sync();
+    reboot(RB_AUTOBOOT);
+    for (;;) pause(); // PID 1 must never exit: the kernel would panic
+}
+
+// The rescue shell runs in the new root when /usr is there (it is the
+// image's shell), else in the initrd if it happens to carry /bin/sh.
+void run_rescue_shell(Progress& progress) {
+    const std::string& rescue = progress.config.rescue;
+    if (rescue.empty()) return;
+    RunOptions options{"", true};
+    std::string shell = "/bin/sh";
+    if (progress.usr_mounted && exists(join(new_root, rescue))) {
+        if (!progress.api_moved) move_api_filesystems(new_root);
+        progress.api_moved = true;
+        options.root = new_root;
+        shell = rescue;
+    } else if (!exists(shell)) {
+        log_error("no rescue shell: '%s' is not in the image and the initrd has no /bin/sh", rescue.c_str());
+        return;
+    }
+    log_step("starting rescue shell %s%s; exit it to reboot", shell.c_str(), options.root.empty() ? "" : " in /newroot");
+    run_program({shell}, options);
+}
+
+[[noreturn]] void fail_safe(Progress& progress, const char* message) {
+    log_error("%s", message);
+    try {
+        run_rescue_shell(progress);
+    } catch (const std::exception& error) {
+        log_error("rescue shell: %s", error.what());
+    }
+    reboot_after(progress.config.rescue_delay_seconds);
+}
+
+int check_config(const char* path) {
+    try {
+        BootConfig config = parse_boot_config(read_text_file(path));
+        std::printf("%s: %zu modules, usr %s (%s), persist %s (%s) at %s, %zu binds, init %s\n", path,
+                    config.modules.size(), config.usr.tag.c_str(), config.usr.fstype.c_str(),
+                    config.persist.tag.c_str(), config.persist.fstype.c_str(), config.persist_mount.c_str(),
+                    config.binds.size(), config.init.c_str());
+        return 0;
+    } catch (const Failure& error) {
+        std::fprintf(stderr, "lethe-init: error: %s\n", error.what());
+        return 2;
+    }
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    if (getpid() != 1) {
+        // Not in an initrd: only offer a check of a config file.
+        if (argc == 3 && std::strcmp(argv[1], "--check") == 0) return check_config(argv[2]);
+        std::fprintf(stderr, "usage: lethe-init --check FILE (it runs as PID 1 in a lethe initrd)\n");
+        return 2;
+    }
+    umask(0022);
+    Progress progress;
+    try {
+        boot(progress, argc, argv);
+    } catch (const std::exception& error) {
+        fail_safe(progress, error.what());
+    } catch (...) {
+        fail_safe(progress, "unexpected failure");
+    }
+}
