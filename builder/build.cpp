@@ -108,6 +108,16 @@ Rootfs stage_rootfs(const plan::Plan& plan, const BuildOptions& options, const P
     return rootfs;
 }
 
+// Overlays go over the rootfs before hygiene and the split, so what they
+// add is scrubbed, persisted and made read-only like the rest.
+void apply_overlays(const plan::Plan& plan, const Path& tree) {
+    for (const auto& overlay : plan.overlays) {
+        auto stats = stage::copy_tree(overlay, tree);
+        spdlog::info("overlay {}: {} files, {} directories, {} links", overlay, stats.files, stats.directories,
+                     stats.symlinks + stats.hardlinks);
+    }
+}
+
 Path make_filesystem(const plan::PartitionPlan& p, const Path& source, const Path& image, uint64_t size,
                          int64_t epoch, exec::CommandRunner& runner) {
     lethe::fs::make_filesystem({p.filesystem.type, p.filesystem.label, p.filesystem.uuid, p.filesystem.compression, source,
@@ -136,6 +146,7 @@ void build(const BuildOptions& options) {
     manifest.source_date_epoch = epoch;
 
     Rootfs rootfs = stage_rootfs(plan, options, work.path() / "rootfs", runner);
+    apply_overlays(plan, rootfs.tree);
     manifest.rootfs_sha256 = rootfs.source_hash;
 
     stage::SplitTree tree;

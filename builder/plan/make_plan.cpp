@@ -54,7 +54,9 @@ InitrdPlan initrd_plan(const spec::Layout& layout, const std::vector<PartitionPl
     for (const auto& m : layout.initrd.modules)
         if (std::find(initrd.modules.begin(), initrd.modules.end(), m) == initrd.modules.end())
             initrd.modules.push_back(m);
-    initrd.optional_modules = disk_drivers;
+    for (const auto& driver : disk_drivers) // a driver the layout requires is not optional
+        if (std::find(initrd.modules.begin(), initrd.modules.end(), driver) == initrd.modules.end())
+            initrd.optional_modules.push_back(driver);
     initrd.compression = layout.initrd.compression;
     initrd.timeout_seconds = layout.initrd.timeout_seconds;
     initrd.rescue_shell = layout.initrd.rescue_shell;

@@ -47,7 +47,9 @@ def boot(kernel, initrd, disk, cmdline="console=ttyS0", timeout=300, memory=1024
     guest powers off; returns the serial console output."""
     if shutil.which("qemu-system-x86_64") is None:
         skip("qemu-system-x86_64 is not installed")
-    accel = "kvm:tcg" if os.access("/dev/kvm", os.R_OK | os.W_OK) else "tcg"
+    # TCG by default: a /dev/kvm that opens is not proof that KVM works (nested
+    # virtualisation here fails on the first MSR write). LETHE_QEMU_ACCEL=kvm opts in.
+    accel = os.environ.get("LETHE_QEMU_ACCEL", "tcg")
     argv = ["qemu-system-x86_64", "-machine", f"q35,accel={accel}", "-cpu", "max", "-smp", "2", "-m", str(memory),
             "-display", "none", "-serial", "stdio", "-monitor", "none", "-no-reboot", "-nic", "none",
             "-kernel", kernel, "-initrd", initrd, "-append", cmdline,
@@ -68,6 +70,9 @@ def boot(kernel, initrd, disk, cmdline="console=ttyS0", timeout=300, memory=1024
     if log:
         with open(log, "w") as f:
             f.write(output)
+    if result.returncode != 0:
+        print(output[-4000:])
+        fail(f"qemu-system-x86_64 exited with status {result.returncode}")
     print(f"booted and powered off in {time.monotonic() - started:.1f} s", flush=True)
     return output
 
