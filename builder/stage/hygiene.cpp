@@ -23,7 +23,13 @@ namespace {
 using Action = ScrubRule::Action;
 
 const std::vector<std::pair<std::string, Action>> action_names = {
-    {"remove", Action::remove}, {"empty", Action::empty}, {"clear", Action::clear}};
+    {"remove", Action::remove}, {"empty", Action::empty}, {"uninitialize", Action::uninitialize},
+    {"clear", Action::clear}};
+
+// machine-id(5): a file holding this line makes systemd treat the boot as a
+// first boot (an empty file does not, in systemd 252: it only makes the id
+// transient), so ConditionFirstBoot= units run once per instance.
+constexpr std::string_view uninitialized_line = "uninitialized\n";
 
 std::vector<std::string> split_path(const std::string& path) {
     std::vector<std::string> parts;
@@ -46,7 +52,7 @@ ScrubRule parse_rule(const std::vector<std::string>& words, const std::string& o
     auto found = std::find_if(action_names.begin(), action_names.end(),
                               [&](const auto& entry) { return entry.first == words[0]; });
     if (found == action_names.end())
-        fail_input("{}: unknown action '{}'{}; expected remove, empty or clear", origin, words[0],
+        fail_input("{}: unknown action '{}'{}; expected remove, empty, uninitialize or clear", origin, words[0],
                    did_you_mean(words[0], names));
     if (words.size() != 2)
         fail_input("{}: expected 'ACTION PATH', e.g. 'remove etc/ssh/ssh_host_*', not {} words", origin, words.size());
@@ -153,19 +159,31 @@ private:
             remove_at(dir_fd, name, shown(relative));
             removed_.push_back(relative);
             break;
-        case Action::empty: empty(dir_fd, name, relative, st); break;
+        case Action::empty: rewrite(dir_fd, name, relative, st, ""); break;
+        case Action::uninitialize: rewrite(dir_fd, name, relative, st, uninitialized_line); break;
         case Action::clear: clear(dir_fd, name, relative, st); break;
         }
     }
 
-    void empty(int dir_fd, const std::string& name, const std::string& relative, const struct stat& st) {
+    bool has_content(int dir_fd, const std::string& name, const std::string& relative, std::string_view content) {
+        Fd fd(openat(dir_fd, name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+        if (fd.get() < 0) fail_errno("cannot open", shown(relative));
+        std::string current(content.size(), '\0');
+        return read(fd.get(), current.data(), current.size()) == static_cast<ssize_t>(current.size()) && current == content;
+    }
+
+    // Replaces a regular file's content with `content`, keeping the file.
+    void rewrite(int dir_fd, const std::string& name, const std::string& relative, const struct stat& st,
+                 std::string_view content) {
         if (!S_ISREG(st.st_mode)) {
             spdlog::warn("scrub: left {} alone: it is not a regular file", shown(relative));
             return;
         }
-        if (st.st_size == 0) return;
+        if (static_cast<size_t>(st.st_size) == content.size() && has_content(dir_fd, name, relative, content)) return;
         Fd fd(openat(dir_fd, name.c_str(), O_WRONLY | O_TRUNC | O_NOFOLLOW | O_CLOEXEC));
-        if (fd.get() < 0) fail_errno("cannot empty", shown(relative));
+        if (fd.get() < 0) fail_errno("cannot rewrite", shown(relative));
+        if (write(fd.get(), content.data(), content.size()) != static_cast<ssize_t>(content.size()))
+            fail_errno("cannot write", shown(relative));
         removed_.push_back(relative);
     }
 

@@ -12,7 +12,8 @@ namespace lethe::stage {
 struct ScrubRule {
     enum class Action {
         remove, // delete every match (a directory with its content)
-        empty,  // truncate a regular file to zero bytes, keeping it (machine-id)
+        empty,  // truncate a regular file to zero bytes, keeping it
+        uninitialize, // write "uninitialized" into a regular file: machine-id(5)'s first-boot marker
         clear,  // delete every file below a directory, keeping it and its subdirectories
     };
     Action action = Action::remove;

@@ -59,7 +59,7 @@ TEST_CASE("parse_scrub_rules reads actions and patterns, skipping comments", "[s
 
 TEST_CASE("parse_scrub_rules names the file and line of a bad rule", "[stage]") {
     CHECK(parse_error("remove a\nremvoe etc/x\n") ==
-          "scrub.rules:2: unknown action 'remvoe' (did you mean 'remove'?); expected remove, empty or clear");
+          "scrub.rules:2: unknown action 'remvoe' (did you mean 'remove'?); expected remove, empty, uninitialize or clear");
     CHECK(parse_error("remove\n") == "scrub.rules:1: expected 'ACTION PATH', e.g. 'remove etc/ssh/ssh_host_*', not 1 words");
     CHECK(parse_error("remove a b\n") ==
           "scrub.rules:1: expected 'ACTION PATH', e.g. 'remove etc/ssh/ssh_host_*', not 3 words");
@@ -73,7 +73,7 @@ TEST_CASE("the shipped scrub rules parse", "[stage]") {
     auto rules = stage::parse_scrub_rules(read_file(path), "templates/scrub.rules");
     CHECK(rules.size() > 10);
     CHECK(std::any_of(rules.begin(), rules.end(),
-                      [](const auto& r) { return r.action == Action::empty && r.pattern == "etc/machine-id"; }));
+                      [](const auto& r) { return r.action == Action::uninitialize && r.pattern == "etc/machine-id"; }));
 }
 
 TEST_CASE("scrub_instance_identity removes identity and history, keeping what it must", "[stage]") {
@@ -161,4 +161,14 @@ TEST_CASE("scrub_instance_identity never follows a symlink out of the rootfs", "
 TEST_CASE("scrub_instance_identity fails on a missing rootfs", "[stage]") {
     TempDir tmp;
     CHECK_THROWS_WITH(stage::scrub_instance_identity(tmp.path / "nope", {}), Catch::Contains("nope"));
+}
+
+TEST_CASE("uninitialize leaves machine-id(5)'s first-boot marker, once", "[stage]") {
+    TempDir tmp;
+    fs::path root = tmp.path / "root";
+    write(root / "etc/machine-id", "0123456789abcdef0123456789abcdef\n");
+    auto rules = stage::parse_scrub_rules("uninitialize etc/machine-id\n", "rules");
+    CHECK(stage::scrub_instance_identity(root, rules).removed == std::vector<std::string>{"etc/machine-id"});
+    CHECK(read_file(root / "etc/machine-id") == "uninitialized\n");
+    CHECK(stage::scrub_instance_identity(root, rules).removed.empty());
 }
