@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <archive.h>
 #include <archive_entry.h>
+#include "test_support.hpp"
+
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
@@ -18,19 +20,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct TempDir {
-    fs::path path;
-    TempDir() {
-        std::string pattern = (fs::temp_directory_path() / "lethe-test-XXXXXX").string();
-        path = mkdtemp(pattern.data());
-    }
-    ~TempDir() { fs::remove_all(path); }
-};
-
-void write(const fs::path& path, const std::string& text) {
-    fs::create_directories(path.parent_path());
-    std::ofstream(path, std::ios::binary) << text;
-}
+using test::TempDir;
+using test::write;
 
 // A compressed file as depmod's kernels ship them, made with libarchive's raw writer.
 void write_compressed(const fs::path& path, const std::string& data, const std::string& filter) {

@@ -2,6 +2,8 @@
 #include "util/error.hpp"
 #include "util/file.hpp"
 
+#include "test_support.hpp"
+
 #include <catch2/catch.hpp>
 #include <unistd.h>
 
@@ -15,14 +17,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct TempDir {
-    fs::path path;
-    TempDir() {
-        std::string pattern = (fs::temp_directory_path() / "lethe-debian-XXXXXX").string();
-        path = mkdtemp(pattern.data());
-    }
-    ~TempDir() { fs::remove_all(path); }
-};
+using test::TempDir;
 
 // Stands in for mmdebstrap: records the command and writes its tarball
 // (the argument after the suite), or fails as mmdebstrap would.

@@ -2,6 +2,8 @@
 #include "util/error.hpp"
 #include "util/file.hpp"
 
+#include "test_support.hpp"
+
 #include <catch2/catch.hpp>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -15,19 +17,8 @@ using Action = stage::ScrubRule::Action;
 
 namespace {
 
-struct TempDir {
-    fs::path path;
-    TempDir() {
-        std::string pattern = (fs::temp_directory_path() / "lethe-hygiene-XXXXXX").string();
-        path = mkdtemp(pattern.data());
-    }
-    ~TempDir() { fs::remove_all(path); }
-};
-
-void write(const fs::path& path, const std::string& text) {
-    fs::create_directories(path.parent_path());
-    std::ofstream(path) << text;
-}
+using test::TempDir;
+using test::write;
 
 std::string parse_error(const std::string& text) {
     try {

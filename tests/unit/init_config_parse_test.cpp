@@ -10,6 +10,8 @@
 #include "initrd/programs.hpp"
 #include "initrd/tree_ops.hpp"
 
+#include "test_support.hpp"
+
 #include <catch2/catch.hpp>
 #include <csignal>
 #include <fcntl.h>
@@ -23,6 +25,9 @@ using namespace lethe;
 namespace fs = std::filesystem;
 
 namespace {
+
+using test::TempDir;
+using test::write;
 
 initrd::InitConfig sample_config() {
     initrd::InitConfig c;
@@ -55,16 +60,6 @@ std::string parse_error(const std::string& text) {
 
 const std::string minimal = "root_tmpfs size=1\nusr PARTUUID=a erofs\npersist PARTUUID=b ext4 /persist\n";
 
-struct TempDir {
-    fs::path path;
-    TempDir() {
-        std::string pattern = (fs::temp_directory_path() / "lethe-init-test.XXXXXX").string();
-        path = mkdtemp(pattern.data());
-    }
-    ~TempDir() { fs::remove_all(path); }
-};
-
-void write(const fs::path& path, const std::string& text) { std::ofstream(path) << text; }
 
 std::string read(const fs::path& path) {
     std::ifstream in(path);

@@ -4,6 +4,8 @@
 #include "util/error.hpp"
 
 #include <algorithm>
+#include "test_support.hpp"
+
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
@@ -15,6 +17,9 @@ using namespace lethe::initrd;
 namespace fs = std::filesystem;
 
 namespace {
+
+using test::TempDir;
+using test::write;
 
 // Snippets in the shape of Debian 12's 6.1 cloud kernel's depmod output,
 // except that ext4 is a module here and vfat's modules are xz-compressed.
@@ -70,20 +75,6 @@ size_t position(const std::vector<std::string>& order, const std::string& name) 
     auto it = std::find(order.begin(), order.end(), name);
     REQUIRE(it != order.end());
     return static_cast<size_t>(it - order.begin());
-}
-
-struct TempDir {
-    fs::path path;
-    TempDir() {
-        std::string pattern = (fs::temp_directory_path() / "lethe-test-XXXXXX").string();
-        path = mkdtemp(pattern.data());
-    }
-    ~TempDir() { fs::remove_all(path); }
-};
-
-void write(const fs::path& path, const std::string& text) {
-    fs::create_directories(path.parent_path());
-    std::ofstream(path, std::ios::binary) << text;
 }
 
 } // namespace

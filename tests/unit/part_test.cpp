@@ -5,6 +5,8 @@
 #include "util/error.hpp"
 #include "util/file.hpp"
 
+#include "test_support.hpp"
+
 #include <catch2/catch.hpp>
 #include <fcntl.h>
 #include <filesystem>
@@ -15,16 +17,10 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr uint64_t MiB = 1024 * 1024;
+using test::TempDir;
+using test::write;
 
-struct TempDir {
-    fs::path path;
-    TempDir() {
-        std::string pattern = (fs::temp_directory_path() / "lethe-part-XXXXXX").string();
-        path = mkdtemp(pattern.data());
-    }
-    ~TempDir() { fs::remove_all(path); }
-};
+constexpr uint64_t MiB = 1024 * 1024;
 
 // A sparse file of `size` bytes: no blocks are written until the table is.
 fs::path sparse_image(const fs::path& path, uint64_t size) {

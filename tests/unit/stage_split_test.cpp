@@ -8,6 +8,8 @@
 #include "util/error.hpp"
 #include "util/file.hpp"
 
+#include "test_support.hpp"
+
 #include <catch2/catch.hpp>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -20,19 +22,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct TempDir {
-    fs::path path;
-    TempDir() {
-        std::string pattern = (fs::temp_directory_path() / "lethe-test-XXXXXX").string();
-        path = mkdtemp(pattern.data());
-    }
-    ~TempDir() { fs::remove_all(path); }
-};
-
-void write(const fs::path& path, const std::string& text) {
-    fs::create_directories(path.parent_path());
-    std::ofstream(path) << text;
-}
+using test::TempDir;
+using test::write;
 
 // A small merged-usr rootfs: /bin is a link, /sbin a real directory.
 void make_rootfs(const fs::path& root) {
