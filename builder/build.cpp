@@ -19,6 +19,7 @@
 #include "stage/kernel.hpp"
 #include "stage/packages.hpp"
 #include "stage/split.hpp"
+#include "stage/tailscale.hpp"
 #include "stage/units.hpp"
 #include "util/error.hpp"
 #include "util/file.hpp"
@@ -80,6 +81,7 @@ void require_tools(const plan::Plan& plan) {
     for (const auto& [tool, package] : needed)
         if (!exec::tool_exists(tool)) missing += fmt::format("\n  {} (Debian package {})", tool, package);
     if (!missing.empty()) fail("missing tools:{}", missing);
+    if (plan.tailscale) helper_program("lethe-decrypt"); // fail before staging, not after
 }
 
 struct Rootfs {
@@ -161,6 +163,9 @@ void build(const BuildOptions& options) {
         manifest.scrubbed = stage::scrub_instance_identity(rootfs.tree, rules).removed;
         manifest.units = stage::install_units(rootfs.tree, data_path("templates/systemd"),
                                               stage::parse_unit_list(read_file(data_path("templates/masked-units"))), epoch);
+        if (plan.tailscale)
+            manifest.units.push_back(stage::install_tailscale(rootfs.tree, plan, data_path("templates/tailscale"),
+                                                              helper_program("lethe-decrypt"), epoch));
         tree = stage::split_rootfs(rootfs.tree, work.path() / "persist", plan, epoch);
     }
 

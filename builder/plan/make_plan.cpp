@@ -35,10 +35,24 @@ Role role_of(const spec::Partition& p, const spec::Layout& layout) {
     return Role::data;
 }
 
-std::vector<PersistEntry> persistence_manifest(const spec::Persistence& persistence) {
+bool covers(const std::string& listed, const std::string& path) {
+    return listed == path || listed == "/" || path.rfind(listed + "/", 0) == 0;
+}
+
+// Tailscale keeps its node key in /var/lib/tailscale: without it, every boot
+// would be a new node, and the auth key would be needed again.
+void add_tailscale_state(std::vector<PersistEntry>& entries) {
+    bool covered = std::any_of(entries.begin(), entries.end(), [](const PersistEntry& e) {
+        return e.directory ? covers(e.path, tailscale_state_dir) : e.path == tailscale_state_dir;
+    });
+    if (!covered) entries.push_back({tailscale_state_dir, true, std::nullopt, std::nullopt, 0700});
+}
+
+std::vector<PersistEntry> persistence_manifest(const spec::Persistence& persistence, bool tailscale) {
     std::vector<PersistEntry> entries;
     for (const auto& d : persistence.directories) entries.push_back({d.path, true, d.user, d.group, d.mode});
     for (const auto& f : persistence.files) entries.push_back({f.path, false, f.user, f.group, f.mode});
+    if (tailscale) add_tailscale_state(entries);
     std::sort(entries.begin(), entries.end(), [](const auto& a, const auto& b) { return a.path < b.path; });
     return entries;
 }
@@ -64,6 +78,23 @@ InitrdPlan initrd_plan(const spec::Layout& layout, const std::vector<PartitionPl
 }
 
 } // namespace
+
+std::vector<std::string> tailscale_up_args(const spec::Tailscale& ts) {
+    std::vector<std::string> args;
+    if (!ts.hostname.empty()) args.push_back("--hostname=" + ts.hostname);
+    if (!ts.advertise_tags.empty()) {
+        std::string tags;
+        for (const auto& tag : ts.advertise_tags) tags += (tags.empty() ? "" : ",") + tag;
+        args.push_back("--advertise-tags=" + tags);
+    }
+    if (ts.advertise_exit_node) args.push_back("--advertise-exit-node");
+    if (!ts.exit_node.empty()) args.push_back("--exit-node=" + ts.exit_node);
+    if (ts.exit_node_allow_lan_access) args.push_back("--exit-node-allow-lan-access");
+    if (!ts.login_server.empty()) args.push_back("--login-server=" + ts.login_server);
+    if (ts.ssh) args.push_back("--ssh");
+    args.insert(args.end(), ts.extra_args.begin(), ts.extra_args.end());
+    return args;
+}
 
 std::string to_string(Role role) {
     switch (role) {
@@ -116,9 +147,10 @@ Plan make_plan(const spec::Recipe& recipe) {
     plan.root = layout.root;
     plan.persist_partition = layout.persistence.partition;
     plan.persist_mount = layout.persistence.mount;
-    plan.persisted = persistence_manifest(layout.persistence);
+    plan.persisted = persistence_manifest(layout.persistence, recipe.tailscale.has_value());
     plan.initrd = initrd_plan(layout, plan.partitions);
     plan.outputs = recipe.outputs;
+    if (recipe.tailscale) plan.tailscale = TailscalePlan{recipe.tailscale->auth_key, tailscale_up_args(*recipe.tailscale)};
     return plan;
 }
 

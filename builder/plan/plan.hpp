@@ -54,6 +54,21 @@ struct InitrdPlan {
     bool rescue_shell = false;
 };
 
+// Tailscale enrolment: what goes into the image (docs/tailscale.md).
+struct TailscalePlan {
+    std::string auth_key;             // the recipe's age file, copied byte for byte
+    std::vector<std::string> up_args; // flags of `tailscale up`, one a line in the up-args file
+};
+
+// Where the image keeps them; all under /usr, so read-only at run time.
+inline constexpr const char* tailscale_auth_key_file = "/usr/lib/lethe/tailscale/auth-key.age";
+inline constexpr const char* tailscale_up_args_file = "/usr/lib/lethe/tailscale/up-args";
+inline constexpr const char* tailscale_script_file = "/usr/lib/lethe/tailscale-autoconnect";
+inline constexpr const char* decrypt_helper_file = "/usr/lib/lethe/lethe-decrypt";
+inline constexpr const char* tailscale_unit = "tailscale-autoconnect.service";
+// tailscaled's state: persisted, so the node logs in once per instance.
+inline constexpr const char* tailscale_state_dir = "/var/lib/tailscale";
+
 struct Plan {
     std::string name;
     std::string recipe_file;
@@ -71,10 +86,14 @@ struct Plan {
     std::vector<PersistEntry> persisted; // sorted by path
     InitrdPlan initrd;
     std::vector<std::string> outputs;
+    std::optional<TailscalePlan> tailscale;
 
     const PartitionPlan& partition(Role role) const;
     PartitionPlan& partition(Role role);
 };
+
+// The flags of `tailscale up` a recipe asks for, in a fixed order, extra_args last.
+std::vector<std::string> tailscale_up_args(const spec::Tailscale& tailscale);
 
 // Partitions are aligned to 1 MiB, as every partitioning tool does since 2010.
 inline constexpr uint64_t alignment = 1024 * 1024;

@@ -61,6 +61,15 @@ Json persistence_json(const Plan& plan) {
     return {{"partition", plan.persist_partition}, {"mount", plan.persist_mount}, {"entries", entries}};
 }
 
+Json tailscale_json(const TailscalePlan& tailscale) {
+    return {{"auth_key", tailscale.auth_key},
+            {"up_args", tailscale.up_args},
+            {"unit", tailscale_unit},
+            {"files", {tailscale_auth_key_file, tailscale_up_args_file, tailscale_script_file, decrypt_helper_file,
+                       std::string("/etc/systemd/system/") + tailscale_unit}},
+            {"persisted", tailscale_state_dir}};
+}
+
 } // namespace
 
 Json to_json(const Plan& plan) {
@@ -70,7 +79,7 @@ Json to_json(const Plan& plan) {
     for (const auto& format : plan.outputs) outputs.push_back(plan.name + "." + format);
     for (const char* extra : {"vmlinuz", "initrd", "manifest.json"}) outputs.push_back(plan.name + "." + extra);
     outputs.push_back("SHA256SUMS");
-    return {
+    Json json = {
         {"name", plan.name},
         {"seed", plan.seed},
         {"rootfs", rootfs_json(plan.rootfs)},
@@ -92,6 +101,8 @@ Json to_json(const Plan& plan) {
                     {"contents", {"init", "lethe/init.conf", "lib/modules/<kernel>/... (modules above and their dependencies)"}}}},
         {"outputs", outputs},
     };
+    if (plan.tailscale) json["tailscale"] = tailscale_json(*plan.tailscale);
+    return json;
 }
 
 } // namespace lethe::plan

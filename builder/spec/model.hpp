@@ -91,6 +91,21 @@ struct Kernel {
     std::string cmdline = "console=tty0 console=ttyS0,115200";
 };
 
+// Tailscale enrolment on an instance's first boot (docs/tailscale.md). The
+// recipe names an age-encrypted auth key; the image never holds its plaintext.
+struct Tailscale {
+    std::string auth_key; // absolute path of the age file
+    Origin auth_key_origin;
+    std::string hostname;
+    std::vector<std::string> advertise_tags; // "tag:server"
+    bool advertise_exit_node = false;
+    std::string exit_node; // an IP or a node name
+    bool exit_node_allow_lan_access = false;
+    std::string login_server; // a Headscale or other control server URL
+    bool ssh = false;
+    std::vector<std::string> extra_args; // each "--flag[=value]", appended verbatim
+};
+
 struct Recipe {
     std::string file; // absolute path of the recipe
     std::string name;
@@ -100,6 +115,7 @@ struct Recipe {
     Layout layout;
     Kernel kernel;
     std::vector<std::string> outputs; // raw, qcow2
+    std::optional<Tailscale> tailscale;
 };
 
 } // namespace lethe::spec

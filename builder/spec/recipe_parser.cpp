@@ -1,5 +1,6 @@
 #include "spec/layout_parser.hpp"
 #include "spec/parse.hpp"
+#include "spec/tailscale_parser.hpp"
 #include "spec/yaml_reader.hpp"
 
 #include "util/error.hpp"
@@ -11,13 +12,6 @@ namespace fs = std::filesystem;
 
 namespace lethe::spec {
 namespace {
-
-// Paths in a recipe are relative to the recipe's own folder, so a recipe
-// builds the same from any working directory.
-std::string resolve_relative(const std::string& recipe_path, const std::string& path) {
-    if (!path.empty() && path[0] == '/') return path;
-    return (fs::path(recipe_path).parent_path() / path).lexically_normal().string();
-}
 
 RootfsSource parse_rootfs(const Document& doc, const YAML::Node& node) {
     MapReader map(doc, node, "rootfs", {"tarball", "directory", "mmdebstrap"});
@@ -66,7 +60,7 @@ Kernel parse_kernel(const Document& doc, const YAML::Node& node) {
 }
 
 Recipe parse_recipe(const Document& doc) {
-    MapReader map(doc, doc.root(), "recipe", {"name", "seed", "rootfs", "overlays", "layout", "kernel", "outputs"});
+    MapReader map(doc, doc.root(), "recipe", {"name", "seed", "rootfs", "overlays", "layout", "kernel", "outputs", "tailscale"});
     Recipe recipe;
     recipe.file = doc.path();
     const YAML::Node name = map.required("name");
@@ -91,6 +85,7 @@ Recipe parse_recipe(const Document& doc) {
     recipe.outputs = read_string_list(doc, outputs, "output formats");
     if (recipe.outputs.empty()) doc.fail_at(outputs, "expected at least one output: raw or qcow2");
     for (size_t i = 0; i < recipe.outputs.size(); ++i) read_choice(doc, outputs[i], {"raw", "qcow2"});
+    if (map.has("tailscale")) recipe.tailscale = parse_tailscale(doc, map.get("tailscale"));
     return recipe;
 }
 

@@ -5,6 +5,7 @@
 #include "util/size.hpp"
 
 #include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -165,6 +166,11 @@ std::string read_choice(const Document& doc, const YAML::Node& node, const std::
         doc.fail_at(node, fmt::format("unknown value '{}': expected {}{}", text, join_quoted(choices),
                                       did_you_mean(text, choices)));
     return text;
+}
+
+std::string resolve_relative(const std::string& file, const std::string& path) {
+    if (!path.empty() && path[0] == '/') return path;
+    return (std::filesystem::path(file).parent_path() / path).lexically_normal().string();
 }
 
 std::string read_absolute_path(const Document& doc, const YAML::Node& node) {

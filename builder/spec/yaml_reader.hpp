@@ -63,6 +63,10 @@ std::vector<std::string> read_string_list(const Document& doc, const YAML::Node&
 // A string that must be one of `choices`.
 std::string read_choice(const Document& doc, const YAML::Node& node,
                         const std::vector<std::string>& choices);
+// A path as written in `file`: relative ones are taken from the file's own
+// folder, so a recipe builds the same from any working directory.
+std::string resolve_relative(const std::string& file, const std::string& path);
+
 // An absolute path, normalised ("/var//lib/" -> "/var/lib"); refuses "..".
 std::string read_absolute_path(const Document& doc, const YAML::Node& node);
 

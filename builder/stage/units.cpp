@@ -79,6 +79,22 @@ std::vector<std::string> parse_unit_list(const std::string& text) {
     return names;
 }
 
+void install_unit(const fs::path& rootfs, const UnitTemplate& unit, int64_t epoch) {
+    fs::path system = rootfs / "etc/systemd/system";
+    fs::create_directories(system);
+    write_file_atomic(system / unit.name, unit.text, 0644);
+    set_time(system / unit.name, epoch);
+    for (const auto& target : unit.wanted_by) {
+        fs::path wants = system / (target + ".wants");
+        fs::create_directories(wants);
+        fs::path link = wants / unit.name;
+        fs::remove(link);
+        fs::create_symlink("/etc/systemd/system/" + unit.name, link);
+        set_time(link, epoch);
+        set_time(wants, epoch);
+    }
+}
+
 std::vector<std::string> install_units(const fs::path& rootfs, const fs::path& templates,
                                        const std::vector<std::string>& masked, int64_t epoch) {
     std::vector<fs::path> files, dropin_dirs;
@@ -100,17 +116,7 @@ std::vector<std::string> install_units(const fs::path& rootfs, const fs::path& t
             spdlog::debug("not installing {}: the image lacks what it needs", unit.name);
             continue;
         }
-        write_file_atomic(system / unit.name, unit.text, 0644);
-        set_time(system / unit.name, epoch);
-        for (const auto& target : unit.wanted_by) {
-            fs::path wants = system / (target + ".wants");
-            fs::create_directories(wants);
-            fs::path link = wants / unit.name;
-            fs::remove(link);
-            fs::create_symlink("/etc/systemd/system/" + unit.name, link);
-            set_time(link, epoch);
-            set_time(wants, epoch);
-        }
+        install_unit(rootfs, unit, epoch);
         installed.push_back(unit.name);
     }
     for (const auto& name : masked) {

@@ -21,6 +21,10 @@ UnitTemplate parse_unit_template(const std::string& name, const std::string& tex
 // Unit names from a list file: one per line, '#' comments.
 std::vector<std::string> parse_unit_list(const std::string& text);
 
+// Installs one unit into /etc/systemd/system and links it into the .wants/
+// of its WantedBy= targets, as `systemctl enable` would.
+void install_unit(const std::filesystem::path& rootfs, const UnitTemplate& unit, int64_t epoch);
+
 // Installs every template whose requirements the rootfs meets and masks the
 // units `masked` names; returns the names installed.
 std::vector<std::string> install_units(const std::filesystem::path& rootfs, const std::filesystem::path& templates,
