@@ -1,28 +1,42 @@
 #include "fs/make_filesystem.hpp"
 
+#include "fs/ext4_times.hpp"
+
 #include "util/error.hpp"
 
 #include <sys/stat.h>
 
 #include <algorithm>
 #include <fstream>
+#include <map>
 
 namespace lethe::fs {
 namespace {
 
 std::string epoch_text(const FilesystemJob& job) { return std::to_string(job.epoch); }
 
+// mkfs.erofs 1.5 and mksquashfs 4.5 read SOURCE_DATE_EPOCH from the
+// environment and then only clamp the times newer than it, keeping older ones
+// from the source tree (mkfs.erofs even over -T; mksquashfs refuses it next to
+// -all-time). lethe gives them the epoch on the command line, where it sets
+// every time, and runs them without the variable.
+std::vector<std::string> without_source_date_epoch(std::vector<std::string> argv) {
+    argv.insert(argv.begin(), {"env", "-u", "SOURCE_DATE_EPOCH"});
+    return argv;
+}
+
 std::vector<exec::Command> erofs(const FilesystemJob& job) {
-    exec::Command c{{"mkfs.erofs", "--quiet", "-U" + job.uuid, "-T" + epoch_text(job)}};
+    exec::Command c{without_source_date_epoch({"mkfs.erofs", "--quiet", "-U" + job.uuid, "-T" + epoch_text(job)})};
     if (!job.compression.empty() && job.compression != "none") c.argv.push_back("-z" + job.compression);
     c.argv.insert(c.argv.end(), {job.image.string(), job.source.string()});
     return {c};
 }
 
 std::vector<exec::Command> squashfs(const FilesystemJob& job) {
-    exec::Command c{{"mksquashfs", job.source.string(), job.image.string(), "-noappend", "-quiet", "-no-progress",
-                     "-comp", job.compression.empty() ? "zstd" : job.compression, "-mkfs-time", epoch_text(job),
-                     "-all-time", epoch_text(job), "-processors", "2"}};
+    exec::Command c{without_source_date_epoch(
+        {"mksquashfs", job.source.string(), job.image.string(), "-noappend", "-quiet", "-no-progress", "-comp",
+         job.compression.empty() ? "zstd" : job.compression, "-mkfs-time", epoch_text(job), "-all-time",
+         epoch_text(job), "-processors", "2"})};
     return {c};
 }
 
@@ -45,18 +59,52 @@ std::string vfat_volume_id(const std::string& uuid) {
     return hex;
 }
 
+exec::Command mtools(std::vector<std::string> argv, const FilesystemJob& job) {
+    // mtools stamps what it makes with SOURCE_DATE_EPOCH; without -m, mcopy
+    // does not keep the source's mtime, which lethe's staging does not control.
+    exec::Command c{std::move(argv)};
+    c.env = {{"MTOOLS_SKIP_CHECK", "1"}, {"SOURCE_DATE_EPOCH", epoch_text(job)}};
+    return c;
+}
+
+// `mcopy -s` walks a directory in readdir order, which decides where each
+// file's clusters and directory entries go. So lethe makes the directories
+// (mmd, parents first) and copies each directory's files itself, sorted.
+std::vector<exec::Command> vfat_copy(const FilesystemJob& job) {
+    std::vector<std::filesystem::path> entries;
+    std::error_code ec;
+    for (auto it = std::filesystem::recursive_directory_iterator(job.source, ec);
+         !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec))
+        entries.push_back(it->path().lexically_relative(job.source));
+    if (ec) fail_errno("cannot read", job.source.string(), ec.value());
+    std::sort(entries.begin(), entries.end()); // element-wise: a parent sorts before its children
+    std::vector<std::string> mmd{"mmd", "-i", job.image.string()};
+    std::map<std::string, std::vector<std::string>> files; // target directory -> sources
+    for (const auto& entry : entries) {
+        std::string parent = "::/" + entry.parent_path().string();
+        if (std::filesystem::is_directory(job.source / entry)) mmd.push_back("::/" + entry.string());
+        else files[parent].push_back((job.source / entry).string());
+    }
+    std::vector<exec::Command> commands;
+    if (mmd.size() > 3) commands.push_back(mtools(mmd, job));
+    for (auto& [directory, sources] : files) {
+        std::vector<std::string> argv{"mcopy", "-p", "-i", job.image.string()};
+        argv.insert(argv.end(), sources.begin(), sources.end());
+        argv.push_back(directory);
+        commands.push_back(mtools(argv, job));
+    }
+    return commands;
+}
+
 std::vector<exec::Command> vfat(const FilesystemJob& job) {
-    exec::Command mkfs{{"mkfs.vfat", "-C", "-n", job.label, "-i", vfat_volume_id(job.uuid), "--invariant",
+    // --invariant also sets the volume id (to 1234-ABCD): -i must come after it.
+    exec::Command mkfs{{"mkfs.vfat", "-C", "-n", job.label, "--invariant", "-i", vfat_volume_id(job.uuid),
                         job.image.string(), std::to_string(job.size / 1024)}};
     mkfs.env = {{"SOURCE_DATE_EPOCH", epoch_text(job)}};
     std::vector<exec::Command> commands{mkfs};
     if (job.source.empty()) return commands;
-    std::error_code ec;
-    for (const auto& entry : std::filesystem::directory_iterator(job.source, ec)) {
-        exec::Command copy{{"mcopy", "-s", "-p", "-m", "-i", job.image.string(), entry.path().string(), "::/"}};
-        copy.env = {{"MTOOLS_SKIP_CHECK", "1"}};
-        commands.push_back(copy);
-    }
+    auto copies = vfat_copy(job);
+    commands.insert(commands.end(), copies.begin(), copies.end());
     return commands;
 }
 
@@ -74,6 +122,8 @@ void make_filesystem(const FilesystemJob& job, exec::CommandRunner& runner) {
     std::error_code ec;
     std::filesystem::remove(job.image, ec);
     for (const auto& command : mkfs_commands(job)) runner.run(command);
+    // mke2fs -d copies the source's times (see ext4_times.hpp).
+    if (job.type == "ext4" && !job.source.empty()) reset_inode_times(job.image, job.epoch, runner);
 }
 
 uint64_t ext4_size_for(uint64_t content_bytes, uint64_t entries) {

@@ -26,6 +26,8 @@ struct FilesystemJob {
 // The commands that make the filesystem, in order. Pure, for tests.
 std::vector<exec::Command> mkfs_commands(const FilesystemJob& job);
 
+// Runs mkfs_commands, then, for ext4 with a source tree, resets every inode's
+// times to the epoch, so the same tree and epoch give the same bytes.
 void make_filesystem(const FilesystemJob& job, exec::CommandRunner& runner);
 
 // Read-only filesystems are made to fit their content: their size is the
