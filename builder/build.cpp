@@ -77,6 +77,7 @@ void require_tools(const plan::Plan& plan) {
         if (p.filesystem.type == "vfat") needed.insert(needed.end(), {{"mkfs.vfat", "dosfstools"}, {"mcopy", "mtools"}});
     }
     if (plan.rootfs.kind == spec::RootfsSource::Kind::mmdebstrap) needed.emplace_back("mmdebstrap", "mmdebstrap");
+    needed.emplace_back("systemctl", "systemd"); // presets: see stage::preset_commands
     std::string missing;
     for (const auto& [tool, package] : needed)
         if (!exec::tool_exists(tool)) missing += fmt::format("\n  {} (Debian package {})", tool, package);
@@ -161,6 +162,7 @@ void build(const BuildOptions& options) {
         manifest.packages = stage::installed_packages(rootfs.tree);
         auto rules = stage::parse_scrub_rules(read_file(data_path("templates/scrub.rules")), "templates/scrub.rules");
         manifest.scrubbed = stage::scrub_instance_identity(rootfs.tree, rules).removed;
+        for (const auto& command : stage::preset_commands(rootfs.tree)) runner.run(command);
         manifest.units = stage::install_units(rootfs.tree, data_path("templates/systemd"),
                                               stage::parse_unit_list(read_file(data_path("templates/masked-units"))), epoch);
         if (plan.tailscale)

@@ -128,4 +128,12 @@ std::vector<std::string> install_units(const fs::path& rootfs, const fs::path& t
     return installed;
 }
 
+std::vector<exec::Command> preset_commands(const fs::path& rootfs) {
+    bool has_presets = false;
+    for (const char* dir : {"usr/lib/systemd/system-preset", "lib/systemd/system-preset", "etc/systemd/system-preset"})
+        has_presets = has_presets || fs::is_directory(fs::symlink_status(rootfs / dir));
+    if (!has_presets) return {};
+    return {{{"systemctl", "--root=" + rootfs.string(), "--preset-mode=enable-only", "preset-all"}}};
+}
+
 } // namespace lethe::stage

@@ -2,6 +2,8 @@
 // lethe's own systemd units (templates/systemd/), installed into the image's
 // /etc/systemd/system and enabled the way `systemctl enable` would.
 
+#include "exec/command_runner.hpp"
+
 #include <cstdint>
 #include <filesystem>
 #include <string>
@@ -29,5 +31,13 @@ void install_unit(const std::filesystem::path& rootfs, const UnitTemplate& unit,
 // units `masked` names; returns the names installed.
 std::vector<std::string> install_units(const std::filesystem::path& rootfs, const std::filesystem::path& templates,
                                        const std::vector<std::string>& masked, int64_t epoch);
+
+// `systemctl --root=ROOTFS --preset-mode=enable-only preset-all`: enables
+// what the image's presets enable, as systemd itself does on a first boot.
+// A lethe image rebuilds /etc from the factory copy at every boot, and only
+// the first boot is a first boot, so presets applied at run time would be
+// lost at the first reboot (systemd-networkd would stop coming up); applied
+// here, they are part of the factory /etc. Empty for a rootfs without systemd.
+std::vector<exec::Command> preset_commands(const std::filesystem::path& rootfs);
 
 } // namespace lethe::stage

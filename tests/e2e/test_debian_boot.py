@@ -51,4 +51,9 @@ check(keys1 == keys2, "the SSH host keys are identical on both boots")
 check(report(first, "VARLIB-MARKER") == "none", "boot 1: no marker under /var/lib yet")
 check(report(second, "VARLIB-MARKER").startswith("written on the boot"), "boot 2: the file written under /var/lib on boot 1 is there")
 check(report(second, "ROOT-MARKER") == "none", "boot 2: the file written under /root on boot 1 is gone")
+# /etc is rebuilt from the factory copy at every boot, so units that systemd
+# enables from presets on a first boot must already be enabled in the image.
+enabled1, enabled2 = report(first, "ENABLED"), report(second, "ENABLED")
+check(enabled1 == enabled2, "the same units are enabled on both boots", f"boot 1: {enabled1}\nboot 2: {enabled2}")
+check("systemd-networkd.service" in enabled2.split(), "boot 2: systemd-networkd is enabled (from the presets)", enabled2)
 print(f"debian boot: all checks passed (raw image {raw_size >> 20} MiB apparent size)")

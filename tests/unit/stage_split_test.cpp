@@ -163,3 +163,13 @@ TEST_CASE("drop-in directories amend the image's own units", "[stage]") {
     CHECK(installed == std::vector<std::string>{"x.service.d/"});
     CHECK(read_file(root / "etc/systemd/system/x.service.d/lethe.conf") == "[Unit]\nConditionFirstBoot=yes\n");
 }
+
+TEST_CASE("presets are applied at build time to a rootfs with systemd, enable-only", "[stage]") {
+    TempDir tmp;
+    CHECK(stage::preset_commands(tmp.path).empty());
+    write(tmp.path / "usr/lib/systemd/system-preset/90-systemd.preset", "enable systemd-networkd.service\n");
+    auto commands = stage::preset_commands(tmp.path);
+    REQUIRE(commands.size() == 1);
+    CHECK(exec::to_string(commands[0]) ==
+          "systemctl --root=" + tmp.path.string() + " --preset-mode=enable-only preset-all");
+}
