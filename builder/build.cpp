@@ -23,6 +23,7 @@
 #include "stage/units.hpp"
 #include "util/error.hpp"
 #include "util/file.hpp"
+#include "util/sha256.hpp"
 #include "util/paths.hpp"
 #include "util/size.hpp"
 #include "util/timer.hpp"

@@ -2,6 +2,7 @@
 
 #include "util/error.hpp"
 #include "util/file.hpp"
+#include "util/sha256.hpp"
 
 #include <spdlog/spdlog.h>
 

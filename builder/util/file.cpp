@@ -3,11 +3,11 @@
 #include "util/error.hpp"
 
 #include <fcntl.h>
-#include <sodium.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <fstream>
+#include <functional>
 #include <sstream>
 #include <vector>
 
@@ -56,60 +56,53 @@ void write_file_atomic(const std::filesystem::path& path, const std::string& con
     }
 }
 
+void walk_extents(int fd, const std::string& name, const std::function<void(uint64_t, uint64_t, bool)>& visit) {
+    struct stat st {};
+    if (fstat(fd, &st) != 0) fail_errno("cannot stat", name);
+    const off_t end = st.st_size;
+    off_t pos = 0;
+    while (pos < end) {
+        off_t data = lseek(fd, pos, SEEK_DATA);
+        if (data < 0 && errno != ENXIO) fail_errno("cannot seek in", name);
+        if (data < 0 || data > end) data = end; // ENXIO: only a hole is left
+        if (data > pos) visit(pos, data - pos, false);
+        if (data == end) break;
+        off_t hole = lseek(fd, data, SEEK_HOLE);
+        if (hole < 0 || hole > end) hole = end;
+        visit(data, hole - data, true);
+        pos = hole;
+    }
+}
+
+void read_range(int fd, const std::string& name, uint64_t offset, uint64_t length,
+                const std::function<void(const char*, size_t)>& consume) {
+    std::vector<char> buffer(1 << 20);
+    for (uint64_t done = 0; done < length;) {
+        size_t chunk = static_cast<size_t>(std::min<uint64_t>(length - done, buffer.size()));
+        ssize_t n = pread(fd, buffer.data(), chunk, static_cast<off_t>(offset + done));
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) fail_errno("cannot read", name, n == 0 ? EIO : errno);
+        consume(buffer.data(), static_cast<size_t>(n));
+        done += static_cast<uint64_t>(n);
+    }
+}
+
 void copy_sparse_into(const std::filesystem::path& source, int dest_fd, uint64_t offset) {
     Fd in(open(source.c_str(), O_RDONLY | O_CLOEXEC));
     if (in.get() < 0) fail_errno("cannot open", source.string());
-    struct stat st {};
-    if (fstat(in.get(), &st) != 0) fail_errno("cannot stat", source.string());
-    std::vector<char> buffer(1 << 20);
-    off_t end = st.st_size;
-    off_t data = lseek(in.get(), 0, SEEK_DATA);
-    while (data >= 0 && data < end) {
-        off_t hole = lseek(in.get(), data, SEEK_HOLE);
-        if (hole < 0) hole = end;
-        for (off_t pos = data; pos < hole;) {
-            size_t chunk = static_cast<size_t>(std::min<off_t>(hole - pos, static_cast<off_t>(buffer.size())));
-            ssize_t n = pread(in.get(), buffer.data(), chunk, pos);
-            if (n <= 0) fail_errno("cannot read", source.string(), n == 0 ? EIO : errno);
-            for (ssize_t done = 0; done < n;) {
-                ssize_t w = pwrite(dest_fd, buffer.data() + done, static_cast<size_t>(n - done),
-                                   static_cast<off_t>(offset) + pos + done);
+    walk_extents(in.get(), source.string(), [&](uint64_t start, uint64_t length, bool data) {
+        if (!data) return; // holes stay holes in the destination
+        uint64_t at = offset + start;
+        read_range(in.get(), source.string(), start, length, [&](const char* bytes, size_t n) {
+            for (size_t done = 0; done < n;) {
+                ssize_t w = pwrite(dest_fd, bytes + done, n - done, static_cast<off_t>(at + done));
+                if (w < 0 && errno == EINTR) continue;
                 if (w < 0) fail_errno("cannot write a copy of", source.string());
-                done += w;
+                done += static_cast<size_t>(w);
             }
-            pos += n;
-        }
-        data = lseek(in.get(), hole, SEEK_DATA);
-    }
-    if (data < 0 && errno != ENXIO) fail_errno("cannot seek in", source.string());
-}
-
-std::string sha256_hex(const std::string& bytes) {
-    unsigned char digest[crypto_hash_sha256_BYTES];
-    crypto_hash_sha256(digest, reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size());
-    char hex[crypto_hash_sha256_BYTES * 2 + 1];
-    sodium_bin2hex(hex, sizeof hex, digest, sizeof digest);
-    return hex;
-}
-
-std::string sha256_file(const std::filesystem::path& path) {
-    Fd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC));
-    if (fd.get() < 0) fail_errno("cannot open", path.string());
-    crypto_hash_sha256_state state;
-    crypto_hash_sha256_init(&state);
-    std::vector<unsigned char> buffer(1 << 20);
-    for (;;) {
-        ssize_t n = read(fd.get(), buffer.data(), buffer.size());
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) fail_errno("cannot read", path.string());
-        if (n == 0) break;
-        crypto_hash_sha256_update(&state, buffer.data(), static_cast<size_t>(n));
-    }
-    unsigned char digest[crypto_hash_sha256_BYTES];
-    crypto_hash_sha256_final(&state, digest);
-    char hex[crypto_hash_sha256_BYTES * 2 + 1];
-    sodium_bin2hex(hex, sizeof hex, digest, sizeof digest);
-    return hex;
+            at += n;
+        });
+    });
 }
 
 } // namespace lethe

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <string>
 
 namespace lethe {
@@ -16,9 +17,14 @@ void write_file_atomic(const std::filesystem::path& path, const std::string& con
 // a sparse source stays sparse in the destination.
 void copy_sparse_into(const std::filesystem::path& source, int dest_fd, uint64_t offset);
 
-// Lower-case hex SHA-256 of a file's bytes.
-std::string sha256_file(const std::filesystem::path& path);
-std::string sha256_hex(const std::string& bytes);
+// Visits a file's extents in order: visit(offset, length, true) for ranges
+// that hold data and visit(offset, length, false) for holes, which read as
+// zeros. `name` is for errors.
+void walk_extents(int fd, const std::string& name, const std::function<void(uint64_t, uint64_t, bool)>& visit);
+
+// Reads `length` bytes at `offset` in chunks, handing each to `consume`.
+void read_range(int fd, const std::string& name, uint64_t offset, uint64_t length,
+                const std::function<void(const char*, size_t)>& consume);
 
 // A file descriptor closed on scope exit.
 class Fd {

@@ -1,6 +1,7 @@
 #include "initrd/cpio_writer.hpp"
 #include "util/error.hpp"
 #include "util/file.hpp"
+#include "util/sha256.hpp"
 
 #include <algorithm>
 #include <archive.h>

@@ -3,6 +3,7 @@
 #include "fs/make_filesystem.hpp"
 #include "util/error.hpp"
 #include "util/file.hpp"
+#include "util/sha256.hpp"
 
 #include "test_support.hpp"
 

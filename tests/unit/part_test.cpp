@@ -4,6 +4,7 @@
 #include "part/partition_types.hpp"
 #include "util/error.hpp"
 #include "util/file.hpp"
+#include "util/sha256.hpp"
 
 #include "test_support.hpp"
 
