@@ -163,7 +163,7 @@ with tempfile.TemporaryDirectory(dir=work) as scratch:
     check(os.path.isfile(shipped) and read(shipped) == ciphertext,
           "/usr/lib/lethe/tailscale/auth-key.age is the recipe's age file, byte for byte")
 
-# --- boots 1 and 2 with the identity, boot 3 from a fresh disk without -------
+# --- boots 1 and 2 with the identity, 3 and 4 from a fresh disk without ----
 # A NIC on QEMU's user-mode network (restrict=on: nothing leaves the host), so
 # that network-online.target is reached like on a server.
 nic = ["-nic", "user,model=virtio-net-pci,restrict=on"]
@@ -172,9 +172,14 @@ disk = overlay_disk(qcow2, os.path.join(work, "instance.qcow2"))
 consoles = [boot(kernel, initrd, disk, cmdline="console=ttyS0,115200", timeout=900, memory=1536, extra=credential,
                  log=os.path.join(work, f"boot{n}.log")) for n in (1, 2)]
 fresh = overlay_disk(qcow2, os.path.join(work, "fresh.qcow2"))
+# Boot 3 also hands the identity to the guest (fw_cfg), which puts it in
+# /persist/lethe/identity for boot 4: the second place the unit looks.
+handed = ["-fw_cfg", f"name=opt/lethe-test/identity,file={identity_file}"]
 consoles.append(boot(kernel, initrd, fresh, cmdline="console=ttyS0,115200", timeout=900, memory=1536,
-                     extra=nic, log=os.path.join(work, "boot3.log")))
-first, second, third = consoles
+                     extra=[*nic, *handed], log=os.path.join(work, "boot3.log")))
+consoles.append(boot(kernel, initrd, fresh, cmdline="console=ttyS0,115200", timeout=900, memory=1536,
+                     extra=nic, log=os.path.join(work, "boot4.log")))
+first, second, third, fourth = consoles
 
 
 def up_calls(console):
@@ -226,6 +231,15 @@ check(not up_calls(third), "boot 3: `tailscale up` was not called")
 failed = [entry.split()[0] for entry in report(third, "FAILED").split(";") if entry.strip()]
 check(failed == ["tailscale-autoconnect.service"], "boot 3: the only failed unit is tailscale-autoconnect.service",
       str(failed))
+
+# Boot 4: no credential, but the identity file on the persistent partition.
+check(report(third, "IDENTITY-FILE") == "600 root", "boot 3: the guest put the identity in /persist/lethe/identity")
+check(report(fourth, "TS-RESULT") == "success", "boot 4: tailscale-autoconnect.service succeeded with the identity file",
+      report(fourth, "TS-RESULT"))
+calls = up_calls(fourth)
+check(len(calls) == 1 and f"--auth-key=sha256:{key_hash}" in calls[0],
+      "boot 4: `tailscale up` was called once, with the key decrypted by the identity file", str(calls))
+check(report(fourth, "FAILED") == "", "boot 4: no unit failed", report(fourth, "FAILED"))
 
 # --- the disk after boots 1-2: journal, /var/lib/tailscale, everything -------
 booted = os.path.join(work, "instance.raw")
