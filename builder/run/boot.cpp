@@ -1,0 +1,266 @@
+#include "run/boot.hpp"
+
+#include "util/error.hpp"
+#include "util/size.hpp"
+
+#include <CLI/CLI.hpp>
+#include <fcntl.h>
+#include <linux/kvm.h>
+#include <signal.h>
+#include <spawn.h>
+#include <spdlog/spdlog.h>
+#include <sys/ioctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <thread>
+
+extern char** environ;
+
+namespace fs = std::filesystem;
+
+namespace lethe::run {
+namespace {
+
+// Scratch space for the overlay and the OVMF variable store, removed on every exit path.
+struct ScratchDir {
+    fs::path path;
+    ScratchDir() {
+        std::string pattern = (fs::temp_directory_path() / "lethe-boot-XXXXXX").string();
+        if (!mkdtemp(pattern.data())) fail_errno("cannot create", pattern);
+        path = pattern;
+    }
+    ~ScratchDir() {
+        std::error_code ignored;
+        fs::remove_all(path, ignored);
+    }
+    ScratchDir(const ScratchDir&) = delete;
+    ScratchDir& operator=(const ScratchDir&) = delete;
+};
+
+void require_file(const std::string& path, const std::string& what) {
+    if (!fs::is_regular_file(path))
+        fail_input("{} '{}' does not exist (it is built beside the image; or pass {})", what, path,
+                   what == "kernel" ? "--kernel" : "--initrd");
+}
+
+// Ignores Ctrl-C in lethe while QEMU runs: QEMU (same process group) gets it
+// and exits, and lethe lives on to remove the overlay.
+struct IgnoreInterrupts {
+    struct sigaction old_int {}, old_quit {};
+    IgnoreInterrupts() {
+        struct sigaction ignore {};
+        ignore.sa_handler = SIG_IGN;
+        sigaction(SIGINT, &ignore, &old_int);
+        sigaction(SIGQUIT, &ignore, &old_quit);
+    }
+    ~IgnoreInterrupts() {
+        sigaction(SIGINT, &old_int, nullptr);
+        sigaction(SIGQUIT, &old_quit, nullptr);
+    }
+};
+
+// QEMU on the terminal (or, for the probe, quiet and reading `stdin_fd`).
+pid_t spawn_qemu(const exec::Command& command, int stdin_fd = -1) {
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    if (stdin_fd >= 0) {
+        posix_spawn_file_actions_adddup2(&actions, stdin_fd, STDIN_FILENO);
+        posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
+        posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
+    }
+    posix_spawnattr_t attr;
+    posix_spawnattr_init(&attr);
+    sigset_t defaults;
+    sigemptyset(&defaults);
+    sigaddset(&defaults, SIGINT);
+    sigaddset(&defaults, SIGQUIT);
+    posix_spawnattr_setsigdefault(&attr, &defaults);
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF);
+    std::vector<std::string> words = command.argv;
+    std::vector<char*> argv;
+    for (auto& word : words) argv.push_back(word.data());
+    argv.push_back(nullptr);
+    pid_t pid = 0;
+    int rc = posix_spawnp(&pid, argv[0], &actions, &attr, argv.data(), environ);
+    posix_spawnattr_destroy(&attr);
+    posix_spawn_file_actions_destroy(&actions);
+    if (rc != 0) fail_errno("cannot run", command.argv[0], rc);
+    return pid;
+}
+
+// Waits for QEMU; past the deadline asks it to quit (SIGTERM), then kills
+// it, and returns nullopt.
+std::optional<int> wait_with_timeout(pid_t pid, unsigned timeout_seconds) {
+    using Clock = std::chrono::steady_clock;
+    auto deadline = Clock::now() + std::chrono::seconds(timeout_seconds);
+    bool terminated = false;
+    int status = 0;
+    for (;;) {
+        pid_t done = waitpid(pid, &status, timeout_seconds ? WNOHANG : 0);
+        if (done == pid) break;
+        if (done < 0 && errno != EINTR) fail_errno("cannot wait for", "qemu-system-x86_64");
+        if (timeout_seconds && !terminated && Clock::now() >= deadline) {
+            kill(pid, SIGTERM);
+            terminated = true;
+            deadline = Clock::now() + std::chrono::seconds(5);
+        } else if (terminated && Clock::now() >= deadline) {
+            kill(pid, SIGKILL);
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    if (terminated) return std::nullopt;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+// A qcow2 overlay backed by the image, so the image itself is never written.
+std::string make_overlay(const BootOptions& options, const fs::path& dir, exec::CommandRunner& runner) {
+    if (!exec::tool_exists("qemu-img")) fail("--grow needs qemu-img (Debian package qemu-utils)");
+    std::string overlay = (dir / "overlay.qcow2").string();
+    runner.run({{"qemu-img", "create", "-q", "-f", "qcow2", "-F", image_format(options.image), "-b",
+                 fs::absolute(options.image).string(), overlay}});
+    runner.run({{"qemu-img", "resize", "-q", overlay, std::to_string(*options.grow)}});
+    return overlay;
+}
+
+} // namespace
+
+bool kvm_usable() {
+    int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+    if (fd < 0) return false;
+    int version = ioctl(fd, KVM_GET_API_VERSION, 0);
+    close(fd);
+    if (version != KVM_API_VERSION) return false; // 12 since Linux 2.6.22
+    // A /dev/kvm that answers is not proof: under some nested hypervisors QEMU
+    // aborts on its first MSR write ("failed to set MSR 0x10a"). So create the
+    // machine, stopped (-S), and quit it over QMP; that write happens at reset.
+    if (!exec::tool_exists("qemu-system-x86_64")) return false;
+    int input[2];
+    if (pipe2(input, O_CLOEXEC) < 0) return false;
+    const std::string qmp = "{\"execute\":\"qmp_capabilities\"}\n{\"execute\":\"quit\"}\n";
+    bool written = write(input[1], qmp.data(), qmp.size()) == static_cast<ssize_t>(qmp.size());
+    close(input[1]);
+    std::optional<int> status;
+    if (written) {
+        exec::Command probe{{"qemu-system-x86_64", "-machine", "q35,accel=kvm", "-cpu", "host", "-nodefaults",
+                             "-display", "none", "-S", "-qmp", "stdio"}};
+        status = wait_with_timeout(spawn_qemu(probe, input[0]), 10);
+    }
+    close(input[0]);
+    return status == 0;
+}
+
+Accel choose_accel(const std::string& requested) {
+    std::string choice = requested;
+    const char* env = std::getenv("LETHE_QEMU_ACCEL");
+    if (choice == "auto" && env && *env) choice = env;
+    if (choice == "kvm") return Accel::kvm;
+    if (choice == "tcg") return Accel::tcg;
+    if (choice != "auto") fail_input("unknown accelerator '{}' (expected auto, kvm or tcg)", choice);
+    return kvm_usable() ? Accel::kvm : Accel::tcg;
+}
+
+std::pair<std::string, std::string> find_ovmf() {
+    for (const char* suffix : {"_4M", ""}) {
+        std::string code = fmt::format("/usr/share/OVMF/OVMF_CODE{}.fd", suffix);
+        std::string vars = fmt::format("/usr/share/OVMF/OVMF_VARS{}.fd", suffix);
+        if (fs::is_regular_file(code) && fs::is_regular_file(vars)) return {code, vars};
+    }
+    fail_input("--firmware uefi needs OVMF: /usr/share/OVMF/OVMF_CODE_4M.fd or OVMF_CODE.fd is missing "
+               "(install the Debian package ovmf)");
+}
+
+int boot(const BootOptions& requested, const std::string& accel, exec::CommandRunner& runner) {
+    BootOptions options = resolve_paths(requested);
+    if (!fs::is_regular_file(options.image)) fail_input("image '{}' does not exist", options.image);
+    require_file(options.kernel, "kernel");
+    require_file(options.initrd, "initrd");
+    if (!exec::tool_exists("qemu-system-x86_64"))
+        fail("qemu-system-x86_64 is not installed (Debian package qemu-system-x86)");
+    Machine machine{choose_accel(accel), options.image, image_format(options.image)};
+    std::unique_ptr<ScratchDir> scratch;
+    if (options.grow || options.firmware == Firmware::uefi) scratch = std::make_unique<ScratchDir>();
+    if (options.firmware == Firmware::uefi) {
+        auto [code, vars] = find_ovmf();
+        machine.ovmf_code = code;
+        machine.ovmf_vars = (scratch->path / "OVMF_VARS.fd").string();
+        fs::copy_file(vars, machine.ovmf_vars);
+    }
+    if (options.grow) {
+        machine.disk_path = make_overlay(options, scratch->path, runner);
+        machine.disk_format = "qcow2";
+    }
+    exec::Command command = qemu_command(options, machine);
+    spdlog::info("booting {} under {}{}", options.image, machine.accel == Accel::kvm ? "KVM" : "TCG",
+                 options.serial ? " (Ctrl-A X quits)" : fmt::format("; console in {}", options.console_log));
+    spdlog::debug("running {}", exec::to_string(command));
+    IgnoreInterrupts ignore;
+    std::optional<int> finished = wait_with_timeout(spawn_qemu(command), options.timeout_seconds);
+    if (!finished) fail("the guest did not power off within {} s; QEMU was stopped", options.timeout_seconds);
+    int status = *finished;
+    if (status != 0) // QEMU's own status is lethe's, so scripts can tell failures apart
+        throw Error(static_cast<ExitCode>(status), fmt::format("qemu-system-x86_64 exited with status {}", status));
+    return status;
+}
+
+namespace {
+
+// The flags as typed; turned into BootOptions once CLI11 has parsed them.
+struct BootFlags {
+    BootOptions options;
+    std::string firmware = "bios", disk = "virtio", grow, accel = "auto";
+    std::vector<std::string> credentials, forwards;
+};
+
+BootOptions to_options(const BootFlags& flags) {
+    BootOptions options = flags.options;
+    options.firmware = flags.firmware == "uefi" ? Firmware::uefi : Firmware::bios;
+    options.disk = flags.disk == "scsi" ? DiskBus::scsi : DiskBus::virtio;
+    if (!flags.grow.empty()) {
+        options.grow = parse_size(flags.grow);
+        if (!options.grow || *options.grow == 0) fail_input("--grow '{}': expected a size such as 4G", flags.grow);
+    }
+    for (const std::string& text : flags.credentials) options.credentials.push_back(parse_credential(text));
+    for (const std::string& text : flags.forwards) options.forwards.push_back(parse_forward(text));
+    return options;
+}
+
+} // namespace
+
+void add_boot_command(CLI::App& app) {
+    auto* cmd = app.add_subcommand("boot", "Boot an image in QEMU (direct kernel boot) to try or test it");
+    auto flags = std::make_shared<BootFlags>();
+    BootOptions& o = flags->options;
+    cmd->add_option("IMAGE", o.image, "NAME.raw or NAME.qcow2; NAME.vmlinuz and NAME.initrd beside it")->required();
+    cmd->add_option("--kernel", o.kernel, "Kernel (default: NAME.vmlinuz)");
+    cmd->add_option("--initrd", o.initrd, "Initrd (default: NAME.initrd)");
+    cmd->add_option("--append", o.append, "Kernel command line")->capture_default_str();
+    cmd->add_option("--firmware", flags->firmware, "bios (SeaBIOS) or uefi (OVMF)")
+        ->check(CLI::IsMember({"bios", "uefi"}))->capture_default_str();
+    cmd->add_option("--disk", flags->disk, "virtio (virtio-blk) or scsi (virtio-scsi)")
+        ->check(CLI::IsMember({"virtio", "scsi"}))->capture_default_str();
+    cmd->add_option("--grow", flags->grow, "Boot a throw-away overlay of this size (e.g. 4G); the image is untouched");
+    cmd->add_flag("--snapshot", o.snapshot, "Discard the guest's writes to the image");
+    cmd->add_option("--credential", flags->credentials, "NAME=VALUE: a systemd credential (SMBIOS type 11); repeatable")
+        ->allow_extra_args(false);
+    cmd->add_option("--forward", flags->forwards, "HOST:GUEST: forward a TCP port from 127.0.0.1; repeatable")
+        ->allow_extra_args(false);
+    cmd->add_flag("--serial", o.serial, "Serial console on this terminal (Ctrl-A X quits)");
+    cmd->add_option("--console-log", o.console_log, "Without --serial, where the console goes (default: NAME.console.log)");
+    cmd->add_option("--timeout", o.timeout_seconds, "Stop QEMU after this many seconds and fail (0: never)");
+    cmd->add_option("--memory", o.memory_mib, "Memory in MiB")->capture_default_str()->check(CLI::PositiveNumber);
+    cmd->add_option("--cpus", o.cpus, "Virtual CPUs")->capture_default_str()->check(CLI::PositiveNumber);
+    cmd->add_option("--accel", flags->accel, "auto (KVM if usable, else TCG; env LETHE_QEMU_ACCEL), kvm or tcg")
+        ->check(CLI::IsMember({"auto", "kvm", "tcg"}))->capture_default_str();
+    cmd->callback([flags] {
+        exec::SystemRunner runner;
+        boot(to_options(*flags), flags->accel, runner);
+    });
+}
+
+} // namespace lethe::run

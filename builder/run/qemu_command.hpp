@@ -1,0 +1,69 @@
+#pragma once
+// `lethe boot`: the QEMU command line as a pure function of the options, so
+// every flag is unit tested without starting a VM. The side effects (KVM
+// probe, overlay, running QEMU) live in run/boot.hpp.
+
+#include "exec/command_runner.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace lethe::run {
+
+enum class Firmware { bios, uefi };
+enum class DiskBus { virtio, scsi };
+enum class Accel { tcg, kvm };
+
+struct PortForward {
+    uint16_t host = 0;
+    uint16_t guest = 0;
+};
+
+// What the user asked for; paths as given (resolved by resolve_paths).
+struct BootOptions {
+    std::string image;               // NAME.raw or NAME.qcow2
+    std::string kernel;              // empty: NAME.vmlinuz beside the image
+    std::string initrd;              // empty: NAME.initrd beside the image
+    std::string append = "console=ttyS0,115200";
+    Firmware firmware = Firmware::bios;
+    DiskBus disk = DiskBus::virtio;
+    std::optional<uint64_t> grow;    // bytes; boot a throw-away overlay of this size
+    bool snapshot = false;
+    std::vector<std::pair<std::string, std::string>> credentials; // NAME, VALUE
+    std::vector<PortForward> forwards;
+    bool serial = false;             // console on the terminal
+    std::string console_log;         // without --serial; empty: NAME.console.log beside the image
+    unsigned timeout_seconds = 0;    // 0: none
+    unsigned memory_mib = 1024;
+    unsigned cpus = 2;
+};
+
+// What boot.cpp decided by looking at the system.
+struct Machine {
+    Accel accel = Accel::tcg;
+    std::string disk_path{};         // the image, or the --grow overlay
+    std::string disk_format{};       // "raw" or "qcow2"
+    std::string ovmf_code{};         // --firmware uefi: read-only firmware
+    std::string ovmf_vars{};         // --firmware uefi: a writable copy of the variable store
+};
+
+// "out/web.qcow2" -> "qcow2"; anything but .qcow2 is raw.
+std::string image_format(const std::string& image);
+
+// Fills kernel, initrd and console_log from the image name when empty.
+BootOptions resolve_paths(BootOptions options);
+
+// Parsers for the repeatable flags; fail_input (exit 2) on bad text.
+std::pair<std::string, std::string> parse_credential(const std::string& text); // NAME=VALUE
+PortForward parse_forward(const std::string& text);                          // HOST:GUEST
+
+// QEMU's option syntax ends a value at ',' and reads ",," as a literal comma.
+std::string qemu_escape(const std::string& value);
+
+// The qemu-system-x86_64 command for resolved options on a machine.
+exec::Command qemu_command(const BootOptions& options, const Machine& machine);
+
+} // namespace lethe::run

@@ -1,0 +1,69 @@
+#!/usr/bin/env python3
+"""`lethe boot`: builds the tiny image and boots it with
+`lethe boot --snapshot --disk scsi --timeout 300`; the console goes to
+NAME.console.log (no --serial), which must hold the tiny init's LETHE-END
+line, and the image must be byte-for-byte unchanged.
+    test_lethe_boot.py LETHE WORKDIR"""
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import check, lethe_build, mounts, report, run, skip  # noqa: E402
+
+lethe, work = sys.argv[1], os.path.abspath(sys.argv[2])
+here = os.path.dirname(os.path.abspath(__file__))
+if shutil.which("qemu-system-x86_64") is None:
+    skip("qemu-system-x86_64 is not installed")
+os.makedirs(work, exist_ok=True)
+run([os.path.join(here, "make-tiny-rootfs.sh"), os.path.join(work, "rootfs")], stdout=subprocess.DEVNULL)
+recipe = os.path.join(work, "tiny.yaml")
+with open(recipe, "w") as f:
+    f.write("""name: tiny
+rootfs: {directory: rootfs}
+layout:
+  disk:
+    size: auto
+    partitions:
+      - {name: usr, type: usr, size: auto, filesystem: erofs}
+      - {name: persist, type: linux-generic, size: 64M, filesystem: ext4}
+  root:
+    tmpfs: {size: 64M}
+  persistence:
+    partition: persist
+    mount: /persist
+    directories: [/var/lib]
+  initrd: {timeout: 20}
+outputs: [qcow2]
+""")
+out = os.path.join(work, "out")
+lethe_build(lethe, recipe, out)
+image = os.path.join(out, "tiny.qcow2")
+log = os.path.join(out, "tiny.console.log")
+
+
+def sha256(path):
+    with open(path, "rb") as f:
+        return hashlib.file_digest(f, "sha256").hexdigest()
+
+
+before = sha256(image)
+if os.path.exists(log):
+    os.remove(log)
+status = subprocess.run([lethe, "boot", image, "--snapshot", "--disk", "scsi", "--timeout", "300"],
+                        stdin=subprocess.DEVNULL).returncode
+console = open(log, errors="replace").read() if os.path.exists(log) else ""
+if status != 0:
+    print(console[-4000:])
+check(status == 0, "lethe boot exits 0 when the guest powers off", f"status {status}")
+check(report(console, "END") != "", "the console log holds the tiny init's LETHE-END line")
+usr = mounts(console).get("/usr", ("", [], ""))
+check(usr[2].startswith("/dev/sd"), "the disk is on virtio-scsi (/usr from /dev/sd*)", usr[2])
+check(sha256(image) == before, "--snapshot leaves the image unchanged")
+
+status = subprocess.run([lethe, "boot", os.path.join(out, "missing.qcow2")], stdin=subprocess.DEVNULL).returncode
+check(status == 2, "a missing image is bad input (exit 2)", f"status {status}")
+print("lethe boot: all checks passed")
