@@ -8,6 +8,7 @@
 #include "initrd/cpio_writer.hpp"
 #include "initrd/init_config.hpp"
 #include "initrd/resolve.hpp"
+#include "outputs/disk_formats.hpp"
 #include "outputs/disk_image.hpp"
 #include "outputs/manifest.hpp"
 #include "outputs/publish.hpp"
@@ -71,7 +72,9 @@ private:
 };
 
 void require_tools(const plan::Plan& plan) {
-    std::vector<std::pair<std::string, std::string>> needed = {{"mke2fs", "e2fsprogs"}, {"qemu-img", "qemu-utils"}};
+    std::vector<std::pair<std::string, std::string>> needed = {{"mke2fs", "e2fsprogs"}};
+    for (const auto& format : plan.outputs)
+        if (format != "raw") needed.push_back(outputs::convert_tool(format));
     for (const auto& p : plan.partitions) {
         if (p.filesystem.type == "erofs") needed.emplace_back("mkfs.erofs", "erofs-utils");
         if (p.filesystem.type == "squashfs") needed.emplace_back("mksquashfs", "squashfs-tools");
@@ -205,7 +208,7 @@ void build(const BuildOptions& options) {
         auto modules = initrd::resolve_initrd_modules(plan, tree.usr_tree / "lib/modules" / kernel.version);
         bool has_e2fsck = stdfs::exists(stdfs::symlink_status(tree.usr_tree / "sbin/e2fsck"));
         if (!has_e2fsck) spdlog::warn("the image has no /usr/sbin/e2fsck: the persistent partition is mounted unchecked");
-        auto config = initrd::make_init_config(plan, tree, modules.paths_in_initrd, has_e2fsck);
+        auto config = initrd::make_init_config(plan, tree, modules, has_e2fsck);
         auto summary = initrd::write_initrd(publisher.path(plan.name + ".initrd"), helper_program("lethe-init"),
                                             initrd::render_init_config(config), modules, plan.initrd.compression, epoch);
         manifest.initrd_modules = modules.names;
@@ -215,9 +218,11 @@ void build(const BuildOptions& options) {
 
     {
         Stage stage("write the outputs");
-        if (std::find(plan.outputs.begin(), plan.outputs.end(), "qcow2") != plan.outputs.end())
-            runner.run({{"qemu-img", "convert", "-f", "raw", "-O", "qcow2", raw.string(),
-                         publisher.path(plan.name + ".qcow2").string()}});
+        for (const auto& format : plan.outputs) {
+            if (format == "raw") continue;
+            runner.run(outputs::convert_command(format, raw, publisher.path(plan.name + "." + format)));
+            spdlog::info("{}.{}: {}", plan.name, format, human_size(stdfs::file_size(publisher.path(plan.name + "." + format))));
+        }
         if (std::find(plan.outputs.begin(), plan.outputs.end(), "raw") == plan.outputs.end())
             publisher.forget(plan.name + ".raw");
         manifest.plan = plan;

@@ -3,6 +3,7 @@
 #include "spec/tailscale_parser.hpp"
 #include "spec/yaml_reader.hpp"
 
+#include "outputs/disk_formats.hpp"
 #include "util/error.hpp"
 
 #include <filesystem>
@@ -83,8 +84,8 @@ Recipe parse_recipe(const Document& doc) {
     if (map.has("kernel")) recipe.kernel = parse_kernel(doc, map.get("kernel"));
     const YAML::Node outputs = map.required("outputs");
     recipe.outputs = read_string_list(doc, outputs, "output formats");
-    if (recipe.outputs.empty()) doc.fail_at(outputs, "expected at least one output: raw or qcow2");
-    for (size_t i = 0; i < recipe.outputs.size(); ++i) read_choice(doc, outputs[i], {"raw", "qcow2"});
+    if (recipe.outputs.empty()) doc.fail_at(outputs, "expected at least one output: raw, qcow2, raw.zst or raw.xz");
+    for (size_t i = 0; i < recipe.outputs.size(); ++i) read_choice(doc, outputs[i], outputs::disk_formats());
     if (map.has("tailscale")) recipe.tailscale = parse_tailscale(doc, map.get("tailscale"));
     return recipe;
 }

@@ -48,7 +48,7 @@ layout:
       - {{path: /srv/app, user: app, group: app, mode: "0750"}}
     files:
       - /etc/machine-id
-outputs: [raw, qcow2]
+outputs: [raw, qcow2, raw.zst, raw.xz]
 """
 
 

@@ -104,7 +104,7 @@ TEST_CASE("bad values say what was expected", "[spec]") {
                Catch::Contains("no partition named 'persits' in disk.partitions (did you mean 'persist'?)"));
     CHECK_THAT(error_of(replace(recipe, "mode: \"0755\"", "mode: \"0855\"")), Catch::Contains("invalid mode '0855'"));
     CHECK_THAT(error_of(replace(recipe, "outputs: [raw, qcow2]", "outputs: [raw, vhd]")),
-               Catch::Contains("unknown value 'vhd': expected 'raw' or 'qcow2'"));
+               Catch::Contains("unknown value 'vhd': expected 'raw', 'qcow2', 'raw.zst' or 'raw.xz'"));
     CHECK_THAT(error_of(replace(recipe, "name: web", "name: 'web server'")), Catch::StartsWith("web.yaml:1:7: an image name is"));
 }
 
