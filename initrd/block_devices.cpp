@@ -34,10 +34,14 @@ bool matches(const std::string& device, const std::string& tag) {
     std::string name = tag.substr(0, equals), wanted = tag.substr(equals + 1);
     blkid_probe probe = blkid_new_probe_from_filename(device.c_str());
     if (!probe) return false; // not openable (yet), or an empty loop device
-    blkid_probe_enable_superblocks(probe, 1);
-    blkid_probe_set_superblocks_flags(probe, BLKID_SUBLKS_LABEL | BLKID_SUBLKS_UUID | BLKID_SUBLKS_TYPE);
-    blkid_probe_enable_partitions(probe, 1);
-    blkid_probe_set_partitions_flags(probe, BLKID_PARTS_ENTRY_DETAILS);
+    // Only the probes the tag needs: trying every file system's superblock
+    // for a PARTUUID is most of the wait under emulation.
+    bool partition_tag = name == "PARTUUID" || name == "PARTLABEL";
+    blkid_probe_enable_superblocks(probe, partition_tag ? 0 : 1);
+    if (!partition_tag)
+        blkid_probe_set_superblocks_flags(probe, BLKID_SUBLKS_LABEL | BLKID_SUBLKS_UUID | BLKID_SUBLKS_TYPE);
+    blkid_probe_enable_partitions(probe, partition_tag ? 1 : 0);
+    if (partition_tag) blkid_probe_set_partitions_flags(probe, BLKID_PARTS_ENTRY_DETAILS);
     bool found = false;
     const char* value = nullptr;
     if (blkid_do_safeprobe(probe) == 0 &&
@@ -66,10 +70,12 @@ std::string find_tagged_device(const std::string& tag) {
     return {};
 }
 
-std::vector<std::string> wait_for_devices(const std::vector<std::string>& tags, int timeout_seconds) {
+std::vector<std::string> wait_for_devices(const std::vector<std::string>& tags, int timeout_seconds,
+                                          const std::function<void()>& before_poll) {
     std::vector<std::string> devices(tags.size());
     double deadline = seconds_since_boot() + timeout_seconds;
     for (;;) {
+        if (before_poll) before_poll();
         std::vector<std::string> missing;
         for (size_t i = 0; i < tags.size(); ++i) {
             if (devices[i].empty()) devices[i] = find_tagged_device(tags[i]);

@@ -43,35 +43,39 @@ std::string parse_path(const std::string& text) {
 
 struct Directive {
     size_t fields; // after the directive's name
+    bool or_more;  // FIELDS is a minimum
     std::function<void(BootConfig&, const Fields&)> apply;
 };
 
 const std::map<std::string, Directive, std::less<>>& directives() {
     static const std::map<std::string, Directive, std::less<>> table = {
-        {"timeout", {1, [](auto& c, auto& f) { c.timeout_seconds = parse_seconds(f[0]); }}},
-        {"rescue_delay", {1, [](auto& c, auto& f) { c.rescue_delay_seconds = parse_seconds(f[0]); }}},
-        {"rescue", {1, [](auto& c, auto& f) { c.rescue = parse_path(f[0]); }}},
-        {"module", {1, [](auto& c, auto& f) { c.modules.push_back(parse_path(f[0])); }}},
-        {"root_tmpfs", {1, [](auto& c, auto& f) { c.root_tmpfs_options = f[0]; }}},
-        {"usr", {2, [](auto& c, auto& f) { c.usr = {parse_tag(f[0]), f[1]}; }}},
-        {"persist", {3, [](auto& c, auto& f) {
+        {"timeout", {1, false, [](auto& c, auto& f) { c.timeout_seconds = parse_seconds(f[0]); }}},
+        {"rescue_delay", {1, false, [](auto& c, auto& f) { c.rescue_delay_seconds = parse_seconds(f[0]); }}},
+        {"rescue", {1, false, [](auto& c, auto& f) { c.rescue = parse_path(f[0]); }}},
+        {"module", {1, false, [](auto& c, auto& f) { c.modules.push_back(parse_path(f[0])); }}},
+        {"module_if", {2, true, [](auto& c, auto& f) {
+                           c.device_modules.push_back({parse_path(f[0]), Fields(f.begin() + 1, f.end())});
+                       }}},
+        {"root_tmpfs", {1, false, [](auto& c, auto& f) { c.root_tmpfs_options = f[0]; }}},
+        {"usr", {2, false, [](auto& c, auto& f) { c.usr = {parse_tag(f[0]), f[1]}; }}},
+        {"persist", {3, false, [](auto& c, auto& f) {
                          c.persist = {parse_tag(f[0]), f[1]};
                          c.persist_mount = parse_path(f[2]);
                      }}},
-        {"fsck", {1, [](auto& c, auto& f) { c.fsck = parse_path(f[0]); }}},
-        {"link", {2, [](auto& c, auto& f) { c.links.push_back({f[0], f[1]}); }}},
-        {"factory", {2, [](auto& c, auto& f) {
+        {"fsck", {1, false, [](auto& c, auto& f) { c.fsck = parse_path(f[0]); }}},
+        {"link", {2, false, [](auto& c, auto& f) { c.links.push_back({f[0], f[1]}); }}},
+        {"factory", {2, false, [](auto& c, auto& f) {
                          c.factories.push_back({parse_path(f[0]), parse_path(f[1])});
                      }}},
-        {"mkdir", {2, [](auto& c, auto& f) {
+        {"mkdir", {2, false, [](auto& c, auto& f) {
                        c.directories.push_back({parse_path(f[0]), parse_number(f[1], 8, "mode")});
                    }}},
-        {"bind", {5, [](auto& c, auto& f) {
+        {"bind", {5, false, [](auto& c, auto& f) {
                       if (f[0] != "dir" && f[0] != "file") fail("bad bind kind '" + f[0] + "' (dir or file)");
                       c.binds.push_back({f[0] == "dir", parse_path(f[1]), parse_number(f[2], 10, "uid"),
                                          parse_number(f[3], 10, "gid"), parse_number(f[4], 8, "mode")});
                   }}},
-        {"init", {1, [](auto& c, auto& f) { c.init = parse_path(f[0]); }}},
+        {"init", {1, false, [](auto& c, auto& f) { c.init = parse_path(f[0]); }}},
     };
     return table;
 }
@@ -82,9 +86,10 @@ void parse_line(BootConfig& config, std::string_view line) {
     auto found = directives().find(fields[0]);
     if (found == directives().end()) fail("unknown directive '" + fields[0] + "'");
     const Directive& directive = found->second;
-    if (fields.size() - 1 != directive.fields)
-        fail("'" + fields[0] + "' takes " + std::to_string(directive.fields) + " field(s), not " +
-             std::to_string(fields.size() - 1));
+    size_t given = fields.size() - 1;
+    if (given != directive.fields && !(directive.or_more && given > directive.fields))
+        fail("'" + fields[0] + "' takes " + std::string(directive.or_more ? "at least " : "") +
+             std::to_string(directive.fields) + " field(s), not " + std::to_string(given));
     directive.apply(config, Fields(fields.begin() + 1, fields.end()));
 }
 

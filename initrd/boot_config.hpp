@@ -35,11 +35,19 @@ struct Bind {
     unsigned uid = 0, gid = 0, mode = 0755;
 };
 
+// A module loaded only for a device whose modalias matches a pattern.
+struct DeviceModule {
+    std::string path;
+    std::vector<std::string> patterns; // fnmatch(3), '-' written as '_' as libkmod does
+    bool operator==(const DeviceModule&) const = default;
+};
+
 struct BootConfig {
     int timeout_seconds = 30;
     int rescue_delay_seconds = 30;
     std::string rescue; // empty: reboot on failure
-    std::vector<std::string> modules;
+    std::vector<std::string> modules;         // always loaded, first
+    std::vector<DeviceModule> device_modules; // in load order
     std::string root_tmpfs_options;
     TaggedPartition usr;
     TaggedPartition persist;

@@ -4,6 +4,7 @@
 #include "initrd/block_devices.hpp"
 #include "initrd/boot_config.hpp"
 #include "initrd/console_log.hpp"
+#include "initrd/device_modules.hpp"
 #include "initrd/failure.hpp"
 #include "initrd/fs_util.hpp"
 #include "initrd/kernel_modules.hpp"
@@ -16,6 +17,7 @@
 #include <cstdio>
 #include <cstring>
 #include <exception>
+#include <optional>
 #include <sys/mount.h>
 #include <sys/reboot.h>
 #include <sys/stat.h>
@@ -31,6 +33,7 @@ constexpr const char* new_root = "/newroot";
 struct Progress {
     BootConfig config;
     bool root_mounted = false, usr_mounted = false, api_moved = false;
+    std::optional<RunningProgram> check; // e2fsck, running
 };
 
 void load_modules(const BootConfig& config) {
@@ -38,6 +41,20 @@ void load_modules(const BootConfig& config) {
         bool loaded = load_module(module);
         log_step("%s module %s", loaded ? "loaded" : "already loaded", module.c_str());
     }
+}
+
+// Disk drivers for the devices present now. Called again while waiting for
+// the partitions, for devices found late. A driver that fails to load is
+// only logged: the partitions may well be on another disk.
+void load_device_modules(std::vector<DeviceModule>& pending) {
+    load_device_modules(pending, [] { return device_modaliases(); }, [](const DeviceModule& module) {
+        try {
+            bool loaded = load_module(module.path);
+            log_step("%s module %s", loaded ? "loaded" : "already loaded", module.path.c_str());
+        } catch (const Failure& error) {
+            log_error("%s", error.what());
+        }
+    });
 }
 
 void mount_new_root(Progress& progress, const std::string& usr_device) {
@@ -54,45 +71,74 @@ void mount_new_root(Progress& progress, const std::string& usr_device) {
     log_step("mounted /usr (%s, %s, %s)", config.usr.fstype.c_str(), config.usr.tag.c_str(), usr_device.c_str());
 }
 
-void populate_root(const BootConfig& config) {
+// The usr-merge links and the API file systems' mount points first: e2fsck
+// needs /dev and /proc bound there while the factory trees are copied.
+void make_links_and_directories(const BootConfig& config) {
     for (const auto& link : config.links) {
         std::string path = join(new_root, link.name);
         if (symlink(link.target.c_str(), path.c_str()) != 0) fail_errno("cannot create link", path);
     }
-    if (!config.links.empty()) log_step("created %zu usr-merge links", config.links.size());
+    for (const auto& directory : config.directories)
+        ensure_directory(join(new_root, directory.path), directory.mode);
+    log_step("created %zu usr-merge links and %zu directories", config.links.size(), config.directories.size());
+}
+
+void copy_factory_trees(const BootConfig& config) {
     for (const auto& factory : config.factories) {
         std::string destination = join(new_root, factory.destination);
         make_directories(destination.substr(0, destination.rfind('/')), 0755);
         copy_tree(join(new_root, factory.source), destination);
         log_step("copied %s to %s", factory.source.c_str(), factory.destination.c_str());
     }
-    for (const auto& directory : config.directories)
-        ensure_directory(join(new_root, directory.path), directory.mode);
-    if (!config.directories.empty()) log_step("created %zu directories", config.directories.size());
 }
 
-// e2fsck -p status bits: 1 errors fixed, 2 reboot advised (only matters for a
-// mounted file system, which this one is not yet), 4 and up errors left.
-void check_persistent(const BootConfig& config, const std::string& device) {
+// e2fsck runs chrooted in the new root (its libraries are in /usr) while
+// lethe-init copies the factory trees: the guest has more than one CPU, and
+// under emulation e2fsck's start alone takes a third of a second.
+void start_check(Progress& progress, const std::string& device) {
+    const BootConfig& config = progress.config;
     if (config.fsck.empty()) return;
     bind_api_filesystems(new_root); // e2fsck needs /dev and /proc in its root
+    try {
+        progress.check = start_program({config.fsck, "-p", device}, {new_root, false});
+    } catch (const Failure&) {
+        unbind_api_filesystems(new_root);
+        throw;
+    }
+    log_step("started %s -p %s", config.fsck.c_str(), device.c_str());
+}
+
+// Waits for e2fsck and takes its binds away. Returns its status, -1 if none ran.
+int wait_for_check(Progress& progress) {
+    if (!progress.check) return -1;
+    RunningProgram check = *progress.check;
+    progress.check.reset();
     int status = 0;
     try {
-        status = run_program({config.fsck, "-p", device}, {new_root, false});
+        status = wait_program(check);
     } catch (const Failure&) {
         unbind_api_filesystems(new_root);
         throw;
     }
     unbind_api_filesystems(new_root);
+    return status;
+}
+
+// e2fsck -p status bits: 1 errors fixed, 2 reboot advised (only matters for a
+// mounted file system, which this one is not yet), 4 and up errors left.
+void finish_check(Progress& progress, const std::string& device) {
+    const std::string& fsck = progress.config.fsck;
+    int status = wait_for_check(progress);
+    if (status < 0) return;
     if (status >= 4)
-        fail(config.fsck + " -p " + device + " failed with status " + std::to_string(status) +
+        fail(fsck + " -p " + device + " failed with status " + std::to_string(status) +
              ": the persistent partition needs a manual check");
-    log_step("checked %s (%s -p: status %d%s)", device.c_str(), config.fsck.c_str(), status,
+    log_step("checked %s (%s -p: status %d%s)", device.c_str(), fsck.c_str(), status,
              status & 1 ? ", errors fixed" : "");
 }
 
+// Only after e2fsck has finished: it must not check a mounted file system.
 void mount_persistent(const BootConfig& config, const std::string& device) {
-    check_persistent(config, device);
     std::string mount_point = join(new_root, config.persist_mount);
     make_directories(mount_point, 0755);
     mount_or_fail(device, mount_point, config.persist.fstype.c_str(), 0);
@@ -113,11 +159,16 @@ void bind_persisted_paths(const BootConfig& config) {
     progress.config = parse_boot_config(read_text_file(config_path));
     const BootConfig& config = progress.config;
     load_modules(config);
-    auto devices = wait_for_devices({config.usr.tag, config.persist.tag}, config.timeout_seconds);
+    std::vector<DeviceModule> device_modules = config.device_modules;
+    auto devices = wait_for_devices({config.usr.tag, config.persist.tag}, config.timeout_seconds,
+                                    [&] { load_device_modules(device_modules); });
     log_step("found %s (%s) and %s (%s)", devices[0].c_str(), config.usr.tag.c_str(), devices[1].c_str(),
              config.persist.tag.c_str());
     mount_new_root(progress, devices[0]);
-    populate_root(config);
+    make_links_and_directories(config);
+    start_check(progress, devices[1]);
+    copy_factory_trees(config);
+    finish_check(progress, devices[1]);
     mount_persistent(config, devices[1]);
     bind_persisted_paths(config);
     check_init(new_root, config.init);
@@ -158,6 +209,11 @@ void run_rescue_shell(Progress& progress) {
 [[noreturn]] void fail_safe(Progress& progress, const char* message) {
     log_error("%s", message);
     try {
+        wait_for_check(progress); // a failure beside e2fsck: let it finish before the shell
+    } catch (const std::exception& error) {
+        log_error("%s", error.what());
+    }
+    try {
         run_rescue_shell(progress);
     } catch (const std::exception& error) {
         log_error("rescue shell: %s", error.what());
@@ -168,8 +224,10 @@ void run_rescue_shell(Progress& progress) {
 int check_config(const char* path) {
     try {
         BootConfig config = parse_boot_config(read_text_file(path));
-        std::printf("%s: %zu modules, usr %s (%s), persist %s (%s) at %s, %zu binds, init %s\n", path,
-                    config.modules.size(), config.usr.tag.c_str(), config.usr.fstype.c_str(),
+        std::printf("%s: %zu modules (and %zu for devices), usr %s (%s), persist %s (%s) at %s, "
+                    "%zu binds, init %s\n",
+                    path, config.modules.size(), config.device_modules.size(), config.usr.tag.c_str(),
+                    config.usr.fstype.c_str(),
                     config.persist.tag.c_str(), config.persist.fstype.c_str(), config.persist_mount.c_str(),
                     config.binds.size(), config.init.c_str());
         return 0;

@@ -28,7 +28,7 @@ namespace {
 
 } // namespace
 
-int run_program(const std::vector<std::string>& argv, const RunOptions& options) {
+RunningProgram start_program(const std::vector<std::string>& argv, const RunOptions& options) {
     std::vector<char*> args;
     for (const auto& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
     args.push_back(nullptr);
@@ -37,17 +37,29 @@ int run_program(const std::vector<std::string>& argv, const RunOptions& options)
     pid_t child = fork();
     if (child == 0) start_child(args.data(), options, report[1]);
     close(report[1]);
-    int error = 0;
-    ssize_t got = child < 0 ? 0 : read(report[0], &error, sizeof error);
-    close(report[0]);
-    if (child < 0) fail_errno("cannot start", argv[0]);
-    int status = 0;
-    while (waitpid(child, &status, 0) < 0)
-        if (errno != EINTR) fail_errno("cannot wait for", argv[0]);
+    if (child < 0) {
+        close(report[0]);
+        fail_errno("cannot start", argv[0]);
+    }
     std::string where = options.root.empty() ? "" : " in '" + options.root + "'";
-    if (got == sizeof error) fail("cannot run '" + argv[0] + "'" + where + ": " + std::strerror(error));
+    return {child, "'" + argv[0] + "'" + where, report[0]};
+}
+
+int wait_program(const RunningProgram& program) {
+    int error = 0;
+    // Returns once the child has called execve (the pipe closes) or failed.
+    ssize_t got = read(program.report_fd, &error, sizeof error);
+    close(program.report_fd);
+    int status = 0;
+    while (waitpid(program.pid, &status, 0) < 0)
+        if (errno != EINTR) fail_errno("cannot wait for", program.name);
+    if (got == sizeof error) fail("cannot run " + program.name + ": " + std::strerror(error));
     if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
     return WEXITSTATUS(status);
+}
+
+int run_program(const std::vector<std::string>& argv, const RunOptions& options) {
+    return wait_program(start_program(argv, options));
 }
 
 } // namespace lethe::init

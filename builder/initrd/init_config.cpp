@@ -16,11 +16,15 @@ std::string partuuid(const std::string& uuid) { return "PARTUUID=" + uuid; }
 } // namespace
 
 InitConfig make_init_config(const plan::Plan& plan, const stage::SplitTree& tree,
-                            const std::vector<std::string>& module_paths, bool image_has_e2fsck) {
+                            const InitrdModules& modules, bool image_has_e2fsck) {
     InitConfig config;
     config.timeout_seconds = plan.initrd.timeout_seconds;
     if (plan.initrd.rescue_shell) config.rescue = "/usr/bin/sh";
-    config.modules = module_paths;
+    for (size_t i = 0; i < modules.paths_in_initrd.size(); ++i) {
+        const auto& path = modules.paths_in_initrd[i];
+        if (i >= modules.patterns.size() || modules.patterns[i].empty()) config.modules.push_back(path);
+        else config.device_modules.push_back({path, modules.patterns[i]});
+    }
     config.root_tmpfs_options = tmpfs_options(plan.root);
     const auto& usr = plan.partition(plan::Role::usr);
     config.usr_tag = partuuid(usr.uuid);
@@ -54,6 +58,11 @@ std::string render_init_config(const InitConfig& c) {
     out += fmt::format("timeout {}\nrescue_delay {}\n", c.timeout_seconds, c.rescue_delay_seconds);
     if (!c.rescue.empty()) out += fmt::format("rescue {}\n", e(c.rescue));
     for (const auto& module : c.modules) out += fmt::format("module {}\n", e(module));
+    for (const auto& module : c.device_modules) {
+        out += "module_if " + e(module.path);
+        for (const auto& pattern : module.patterns) out += " " + e(pattern);
+        out += "\n";
+    }
     out += fmt::format("root_tmpfs {}\n", e(c.root_tmpfs_options));
     out += fmt::format("usr {} {}\n", e(c.usr_tag), c.usr_fstype);
     out += fmt::format("persist {} {} {}\n", e(c.persist_tag), c.persist_fstype, e(c.persist_mount));

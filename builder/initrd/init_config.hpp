@@ -2,6 +2,7 @@
 // The configuration lethe-init reads from /lethe/init.conf in the initrd (its
 // format is described in initrd/README.md). Rendering it is pure.
 
+#include "initrd/resolve.hpp"
 #include "plan/plan.hpp"
 #include "stage/split.hpp"
 
@@ -11,11 +12,19 @@
 
 namespace lethe::initrd {
 
+// A module lethe-init loads only once a device's modalias matches one of
+// its patterns (a disk driver the machine may not have).
+struct DeviceModule {
+    std::string path;                  // inside the initrd
+    std::vector<std::string> patterns; // fnmatch, normalized ('-' is '_')
+};
+
 struct InitConfig {
     int timeout_seconds = 30;
     int rescue_delay_seconds = 30;
     std::string rescue;               // a shell to run on failure; empty: reboot
-    std::vector<std::string> modules; // paths inside the initrd, in load order
+    std::vector<std::string> modules; // paths inside the initrd, in load order: always loaded
+    std::vector<DeviceModule> device_modules; // in load order, after `modules`
     std::string root_tmpfs_options;
     std::string usr_tag, usr_fstype;
     std::string persist_tag, persist_fstype, persist_mount;
@@ -29,7 +38,7 @@ struct InitConfig {
 
 // What lethe-init must do for this plan and this split tree.
 InitConfig make_init_config(const plan::Plan& plan, const stage::SplitTree& tree,
-                            const std::vector<std::string>& module_paths, bool image_has_e2fsck);
+                            const InitrdModules& modules, bool image_has_e2fsck);
 
 std::string render_init_config(const InitConfig& config);
 

@@ -251,6 +251,33 @@ std::vector<std::string> module_load_order(const ModuleIndex& index,
     return order.take();
 }
 
+std::vector<std::vector<std::string>> device_patterns(const ModuleIndex& index,
+                                                      const std::vector<std::string>& wanted,
+                                                      const std::vector<std::string>& optional,
+                                                      const std::vector<std::string>& order) {
+    auto required = module_load_order(index, wanted, {});
+    std::set<std::string> always(required.begin(), required.end());
+    std::map<std::string, std::vector<std::string>> patterns;
+    for (const auto& name : optional) {
+        for (const auto& module : lookup_module(index, name).modules) {
+            std::vector<std::string> own;
+            // Device aliases are "bus:..." like the modaliases they match;
+            // others (crypto-crc32c, block-major-8-*) name no device.
+            for (const auto& alias : index.aliases)
+                if (alias.module == module && alias.pattern.find(':') != std::string::npos)
+                    add_unique(own, alias.pattern);
+            for (const auto& needed : module_load_order(index, {}, {module})) {
+                if (own.empty()) always.insert(needed); // no device to wait for: as before, always
+                for (const auto& pattern : own) add_unique(patterns[needed], pattern);
+            }
+        }
+    }
+    std::vector<std::vector<std::string>> out;
+    for (const auto& module : order)
+        out.push_back(always.count(module) ? std::vector<std::string>{} : patterns[module]);
+    return out;
+}
+
 InitrdModules resolve_initrd_modules(const plan::Plan& plan,
                                      const std::filesystem::path& modules_dir) {
     InitrdModules result;
@@ -268,8 +295,9 @@ InitrdModules resolve_initrd_modules(const plan::Plan& plan,
                            read_if_present(modules_dir / "modules.builtin.modinfo"));
     index.kernel_version = version;
     index.directory = modules_dir.string();
-    for (const auto& name :
-         module_load_order(index, plan.initrd.modules, plan.initrd.optional_modules)) {
+    auto order = module_load_order(index, plan.initrd.modules, plan.initrd.optional_modules);
+    result.patterns = device_patterns(index, plan.initrd.modules, plan.initrd.optional_modules, order);
+    for (const auto& name : order) {
         const auto& path = index.modules.at(name).path;
         if (path.starts_with('/'))
             fail_input("modules.dep of kernel {} gives '{}' an absolute path, which lethe does not "

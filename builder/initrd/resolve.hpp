@@ -86,8 +86,22 @@ std::vector<std::string> module_load_order(const ModuleIndex& index,
                                            const std::vector<std::string>& wanted,
                                            const std::vector<std::string>& optional);
 
+// Per module of ORDER (module_load_order's result), the modalias patterns of
+// the devices it is loaded for, as udev would: an optional module (a disk
+// driver) is for the devices its own modules.alias patterns match, and the
+// modules it needs (its dependency chain, softdeps included) are for the
+// devices of every optional module that needs them. Only "bus:..." aliases
+// are device patterns (not crypto-crc32c or block-major-8-*). Empty: load it
+// always (a required module or one of its dependencies, or an optional module
+// without device aliases). Patterns are normalized as libkmod does ('-' is '_').
+std::vector<std::vector<std::string>> device_patterns(const ModuleIndex& index,
+                                                      const std::vector<std::string>& wanted,
+                                                      const std::vector<std::string>& optional,
+                                                      const std::vector<std::string>& order);
+
 struct InitrdModules {
     std::vector<std::string> names;             // load order
+    std::vector<std::vector<std::string>> patterns; // device_patterns: empty = load always
     std::vector<std::string> paths_in_initrd;   // /lib/modules/<kver>/kernel/fs/ext4/ext4.ko
     std::vector<std::filesystem::path> sources; // in the image's tree, possibly compressed
 };

@@ -35,6 +35,8 @@ initrd::InitConfig sample_config() {
     c.rescue_delay_seconds = 7;
     c.rescue = "/usr/bin/sh";
     c.modules = {"/lib/modules/6.1/kernel/fs/erofs/erofs.ko", "/lib/modules/6.1/virtio blk.ko"};
+    c.device_modules = {{"/lib/modules/6.1/virtio_pci.ko", {"pci:v00001AF4d*sv*sd*bc*sc*i*"}},
+                        {"/lib/modules/6.1/sd_mod.ko", {"scsi:t_0x00*", "scsi:t_0x0[e ]*"}}};
     c.root_tmpfs_options = "size=67108864,mode=0755,nosuid,nodev";
     c.usr_tag = "PARTUUID=0b5e6c1a-1111-4222-8333-444455556666";
     c.usr_fstype = "erofs";
@@ -81,6 +83,10 @@ TEST_CASE("lethe-init parses the config the builder renders", "[init]") {
     CHECK(p.rescue_delay_seconds == 7);
     CHECK(p.rescue == "/usr/bin/sh");
     CHECK(p.modules == c.modules);
+    REQUIRE(p.device_modules.size() == 2);
+    CHECK(p.device_modules[0].path == "/lib/modules/6.1/virtio_pci.ko");
+    CHECK(p.device_modules[0].patterns == std::vector<std::string>{"pci:v00001AF4d*sv*sd*bc*sc*i*"});
+    CHECK(p.device_modules[1].patterns == std::vector<std::string>{"scsi:t_0x00*", "scsi:t_0x0[e ]*"});
     CHECK(p.root_tmpfs_options == c.root_tmpfs_options);
     CHECK(p.usr.tag == c.usr_tag);
     CHECK(p.usr.fstype == "erofs");
@@ -127,6 +133,8 @@ TEST_CASE("lethe-init's config errors name the line", "[init]") {
     CHECK(parse_error("timeout\n" + minimal) == "init.conf:1: 'timeout' takes 1 field(s), not 0");
     CHECK(parse_error(minimal + "usr PARTUUID=a erofs extra\n") == "init.conf:4: 'usr' takes 2 field(s), not 3");
     CHECK(parse_error(minimal + "\nmkdir /tmp 1797\n") == "init.conf:5: bad mode '1797'");
+    CHECK(parse_error(minimal + "module_if /m.ko\n") == "init.conf:4: 'module_if' takes at least 2 field(s), not 1");
+    CHECK(parse_error(minimal + "module_if m.ko virtio:*\n") == "init.conf:4: not an absolute path 'm.ko'");
     CHECK(parse_error("timeout soon\n" + minimal) == "init.conf:1: bad number of seconds 'soon'");
     CHECK(parse_error(minimal + "bind dir /a 0 x 0755\n") == "init.conf:4: bad gid 'x'");
     CHECK(parse_error(minimal + "bind link /a 0 0 0755\n") == "init.conf:4: bad bind kind 'link' (dir or file)");

@@ -37,6 +37,7 @@ kernel/drivers/block/virtio_blk.ko: kernel/drivers/virtio/virtio.ko kernel/drive
 kernel/drivers/scsi/virtio_scsi.ko: kernel/drivers/scsi/scsi_mod.ko kernel/drivers/scsi/scsi_common.ko kernel/drivers/virtio/virtio.ko kernel/drivers/virtio/virtio_ring.ko
 kernel/drivers/scsi/scsi_mod.ko: kernel/drivers/scsi/scsi_common.ko
 kernel/drivers/scsi/scsi_common.ko:
+kernel/drivers/scsi/sd_mod.ko: kernel/drivers/scsi/scsi_mod.ko kernel/drivers/scsi/scsi_common.ko
 kernel/fs/fat/vfat.ko.xz: kernel/fs/fat/fat.ko.xz
 kernel/fs/fat/fat.ko.xz:
 )";
@@ -65,6 +66,9 @@ alias ext3 ext4
 alias fs-erofs erofs
 alias virtio:d00000002v* virtio_blk
 alias virtio:d00000008v* virtio_scsi
+alias block-major-8-* sd_mod
+alias scsi:t-0x00* sd_mod
+alias scsi:t-0x0e* sd_mod
 )";
 
 ModuleIndex sample_index() {
@@ -91,7 +95,7 @@ TEST_CASE("module names and paths", "[initrd]") {
 
 TEST_CASE("depmod files are parsed into an index", "[initrd]") {
     auto index = sample_index();
-    CHECK(index.modules.size() == 16);
+    CHECK(index.modules.size() == 17);
     CHECK(index.modules.at("ext4").path == "kernel/fs/ext4/ext4.ko");
     CHECK(index.modules.at("ext4").dependencies ==
           std::vector<std::string>{"crc16", "mbcache", "jbd2"});
@@ -116,7 +120,7 @@ TEST_CASE("names are looked up as modprobe does", "[initrd]") {
     CHECK(lookup_module(index, "virtio:d00000008v00001AF4").modules ==
           std::vector<std::string>{"virtio_scsi"});
     CHECK(lookup_module(index, "virtio_pci").kind == LookupKind::builtin);
-    CHECK(lookup_module(index, "sd_mod").kind == LookupKind::missing);
+    CHECK(lookup_module(index, "no_such_mod").kind == LookupKind::missing);
 }
 
 TEST_CASE("dependencies and pre softdeps load first", "[initrd]") {
@@ -131,7 +135,7 @@ TEST_CASE("the layout's modules resolve in order, once each", "[initrd]") {
     CHECK(order == std::vector<std::string>{"jbd2", "mbcache", "crc16", "crc32c_intel",
                                             "crc32c_generic", "ext4", "libcrc32c", "erofs",
                                             "virtio_ring", "virtio", "virtio_blk", "scsi_common",
-                                            "scsi_mod", "virtio_scsi"});
+                                            "scsi_mod", "virtio_scsi", "sd_mod"});
     auto index = sample_index();
     for (const auto& name : order)
         for (const auto& dep : index.modules.at(name).dependencies)
@@ -153,7 +157,7 @@ TEST_CASE("post softdeps load after their module, and softdep cycles end", "[ini
 }
 
 TEST_CASE("built-in and absent optional modules are skipped", "[initrd]") {
-    CHECK(module_load_order(sample_index(), {"virtio_pci"}, {"nvme", "sd_mod", "no_such_driver"})
+    CHECK(module_load_order(sample_index(), {"virtio_pci"}, {"nvme", "no_such_driver"})
               .empty());
 }
 
@@ -188,6 +192,33 @@ TEST_CASE("a missing required module is an input error naming the kernel", "[ini
     }
 }
 
+TEST_CASE("disk drivers and their dependencies get the modalias patterns of their devices", "[initrd]") {
+    auto index = sample_index();
+    std::vector<std::string> wanted = {"vfat"}, optional = {"virtio_pci", "virtio_blk", "virtio_scsi", "sd_mod"};
+    auto order = module_load_order(index, wanted, optional);
+    REQUIRE(order == std::vector<std::string>{"fat", "vfat", "virtio_ring", "virtio", "virtio_blk",
+                                              "scsi_common", "scsi_mod", "virtio_scsi", "sd_mod"});
+    auto patterns = device_patterns(index, wanted, optional, order);
+    REQUIRE(patterns.size() == order.size());
+    using P = std::vector<std::string>;
+    CHECK(patterns[0].empty()); // required: always
+    CHECK(patterns[1].empty());
+    CHECK(patterns[2] == P{"virtio:d00000002v*", "virtio:d00000008v*"}); // virtio_ring, for both drivers
+    CHECK(patterns[4] == P{"virtio:d00000002v*"});
+    CHECK(patterns[5] == P{"virtio:d00000008v*", "scsi:t_0x00*", "scsi:t_0x0e*"}); // scsi_common
+    CHECK(patterns[7] == P{"virtio:d00000008v*"});
+    CHECK(patterns[8] == P{"scsi:t_0x00*", "scsi:t_0x0e*"}); // normalized as libkmod does
+
+    // A module both required and a dependency of a driver is always loaded.
+    auto with_scsi = module_load_order(index, {"scsi_mod"}, {"virtio_scsi"});
+    auto always = device_patterns(index, {"scsi_mod"}, {"virtio_scsi"}, with_scsi);
+    CHECK(with_scsi == std::vector<std::string>{"scsi_common", "scsi_mod", "virtio_ring", "virtio", "virtio_scsi"});
+    CHECK((always[0].empty() && always[1].empty() && always[4] == P{"virtio:d00000008v*"}));
+    // A driver without device aliases (only crypto-crc32c...) cannot be matched to a device: always loaded, as before.
+    auto crc = device_patterns(index, {}, {"crc32c_generic"}, {"crc32c_generic"});
+    CHECK(crc == std::vector<P>{P{}});
+}
+
 TEST_CASE("resolve_initrd_modules reads a kernel's module directory", "[initrd]") {
     TempDir tmp;
     auto dir = tmp.path / "usr/lib/modules/6.1.0-test";
@@ -202,7 +233,7 @@ TEST_CASE("resolve_initrd_modules reads a kernel's module directory", "[initrd]"
                           "ELF");
     plan::Plan plan;
     plan.initrd.modules = {"vfat"};
-    plan.initrd.optional_modules = {"virtio_pci", "virtio_blk", "sd_mod"};
+    plan.initrd.optional_modules = {"virtio_pci", "virtio_blk", "no_such_driver"};
     auto modules = resolve_initrd_modules(plan, dir);
     CHECK(modules.names ==
           std::vector<std::string>{"fat", "vfat", "virtio_ring", "virtio", "virtio_blk"});
@@ -211,6 +242,9 @@ TEST_CASE("resolve_initrd_modules reads a kernel's module directory", "[initrd]"
     CHECK(modules.paths_in_initrd[4] ==
           "/lib/modules/6.1.0-test/kernel/drivers/block/virtio_blk.ko");
     CHECK(modules.sources[0] == dir / "kernel/fs/fat/fat.ko.xz");
+    REQUIRE(modules.patterns.size() == 5);
+    CHECK((modules.patterns[0].empty() && modules.patterns[1].empty()));
+    CHECK(modules.patterns[4] == std::vector<std::string>{"virtio:d00000002v*"});
 
     plan.initrd.modules = {"ext4"}; // listed in modules.dep, but its file is missing
     CHECK_THROWS_WITH(resolve_initrd_modules(plan, dir),
