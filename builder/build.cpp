@@ -126,12 +126,90 @@ void apply_overlays(const plan::Plan& plan, const Path& tree) {
 }
 
 Path make_filesystem(const plan::PartitionPlan& p, const Path& source, const Path& image, uint64_t size,
-                         int64_t epoch, exec::CommandRunner& runner) {
-    lethe::fs::make_filesystem({p.filesystem.type, p.filesystem.label, p.filesystem.uuid, p.filesystem.compression, source,
-                         image, size, epoch},
-                        runner);
+                     int64_t epoch, exec::CommandRunner& runner) {
+    lethe::fs::make_filesystem(
+        {p.filesystem.type, p.filesystem.label, p.filesystem.uuid, p.filesystem.compression, source, image, size, epoch},
+        runner);
     spdlog::info("{}: {} filesystem of {}", p.name, p.filesystem.type, human_size(stdfs::file_size(image)));
     return image;
+}
+
+// Scrubs the rootfs, installs lethe's units and splits it into the OS and
+// persistent trees.
+stage::SplitTree prepare_tree(const plan::Plan& plan, const Path& rootfs, const Path& work, int64_t epoch,
+                              exec::CommandRunner& runner, outputs::Manifest& manifest) {
+    Stage stage("prepare the tree");
+    auto rules = stage::parse_scrub_rules(read_file(data_path("templates/scrub.rules")), "templates/scrub.rules");
+    manifest.scrubbed = stage::scrub_instance_identity(rootfs, rules).removed;
+    for (const auto& command : stage::preset_commands(rootfs)) runner.run(command);
+    manifest.units = stage::install_units(rootfs, data_path("templates/systemd"),
+                                          stage::parse_unit_list(read_file(data_path("templates/masked-units"))), epoch);
+    if (plan.tailscale)
+        manifest.units.push_back(stage::install_tailscale(rootfs, plan, data_path("templates/tailscale"),
+                                                          helper_program("lethe-decrypt"), epoch));
+    return stage::split_rootfs(rootfs, work / "persist", plan, epoch);
+}
+
+// Read-only filesystems first: their size decides where the partitions
+// after them go. Returns each partition's filesystem image.
+std::map<std::string, Path> make_filesystems(plan::Plan& plan, const stage::SplitTree& tree, const Path& work,
+                                             int64_t epoch, exec::CommandRunner& runner) {
+    Stage stage("make filesystems");
+    std::map<std::string, Path> images;
+    plan::ContentSizes content;
+    for (const auto& p : plan.partitions) {
+        if (p.role != plan::Role::usr) continue;
+        images[p.name] = make_filesystem(p, tree.usr_tree, work / (p.name + ".img"), 0, epoch, runner);
+        content[p.name] = stdfs::file_size(images[p.name]);
+    }
+    auto usage = lethe::fs::measure_tree(tree.persist_tree);
+    content[plan.persist_partition] = lethe::fs::ext4_size_for(usage.bytes, usage.entries);
+    plan::place_partitions(plan, content);
+    for (const auto& p : plan.partitions) {
+        if (p.role == plan::Role::usr || p.filesystem.type == "none") continue;
+        Path source = p.role == plan::Role::persist ? tree.persist_tree : Path();
+        images[p.name] = make_filesystem(p, source, work / (p.name + ".img"), *p.size, epoch, runner);
+    }
+    return images;
+}
+
+void partition_disk(const plan::Plan& plan, const Path& raw, const std::map<std::string, Path>& images) {
+    Stage stage("partition the disk");
+    outputs::assemble_disk(raw, plan, images);
+    for (const auto& [name, image] : images) stdfs::remove(image);
+    spdlog::info("disk: {} with {} partitions", human_size(*plan.disk_size), plan.partitions.size());
+}
+
+void make_initrd(const plan::Plan& plan, const stage::SplitTree& tree, const std::string& kernel_version,
+                 const Path& output, int64_t epoch, outputs::Manifest& manifest) {
+    Stage stage("make the initrd");
+    auto modules = initrd::resolve_initrd_modules(plan, tree.usr_tree / "lib/modules" / kernel_version);
+    bool has_e2fsck = stdfs::exists(stdfs::symlink_status(tree.usr_tree / "sbin/e2fsck"));
+    if (!has_e2fsck) spdlog::warn("the image has no /usr/sbin/e2fsck: the persistent partition is mounted unchecked");
+    auto config = initrd::make_init_config(plan, tree, modules, has_e2fsck);
+    auto summary = initrd::write_initrd(output, helper_program("lethe-init"), initrd::render_init_config(config),
+                                        modules, plan.initrd.compression, epoch);
+    manifest.initrd_modules = modules.names;
+    spdlog::info("initrd: {} entries, {} ({} uncompressed)", summary.entries, human_size(summary.compressed_bytes),
+                 human_size(summary.uncompressed_bytes));
+}
+
+// The disk in every format the recipe lists, the manifest, then everything
+// renamed into the output directory at once.
+void write_outputs(const plan::Plan& plan, const Path& raw, outputs::Publisher& publisher,
+                   outputs::Manifest& manifest, exec::CommandRunner& runner) {
+    Stage stage("write the outputs");
+    for (const auto& format : plan.outputs) {
+        if (format == "raw") continue;
+        Path output = publisher.path(plan.name + "." + format);
+        runner.run(outputs::convert_command(format, raw, output));
+        spdlog::info("{}: {}", output.filename().string(), human_size(stdfs::file_size(output)));
+    }
+    if (std::find(plan.outputs.begin(), plan.outputs.end(), "raw") == plan.outputs.end())
+        publisher.forget(plan.name + ".raw");
+    manifest.plan = plan;
+    write_file_atomic(publisher.path(plan.name + ".manifest.json"), outputs::to_json(manifest).dump(2) + "\n");
+    publisher.publish();
 }
 
 } // namespace
@@ -155,80 +233,17 @@ void build(const BuildOptions& options) {
     Rootfs rootfs = stage_rootfs(plan, options, work.path() / "rootfs", runner);
     apply_overlays(plan, rootfs.tree);
     manifest.rootfs_sha256 = rootfs.source_hash;
+    stage::KernelFiles kernel = stage::find_kernel(rootfs.tree, plan.kernel.version);
+    stdfs::copy_file(kernel.image, publisher.path(plan.name + ".vmlinuz"));
+    manifest.kernel_version = kernel.version;
+    manifest.packages = stage::installed_packages(rootfs.tree);
 
-    stage::SplitTree tree;
-    stage::KernelFiles kernel;
-    {
-        Stage stage("prepare the tree");
-        kernel = stage::find_kernel(rootfs.tree, plan.kernel.version);
-        stdfs::copy_file(kernel.image, publisher.path(plan.name + ".vmlinuz"));
-        manifest.kernel_version = kernel.version;
-        manifest.packages = stage::installed_packages(rootfs.tree);
-        auto rules = stage::parse_scrub_rules(read_file(data_path("templates/scrub.rules")), "templates/scrub.rules");
-        manifest.scrubbed = stage::scrub_instance_identity(rootfs.tree, rules).removed;
-        for (const auto& command : stage::preset_commands(rootfs.tree)) runner.run(command);
-        manifest.units = stage::install_units(rootfs.tree, data_path("templates/systemd"),
-                                              stage::parse_unit_list(read_file(data_path("templates/masked-units"))), epoch);
-        if (plan.tailscale)
-            manifest.units.push_back(stage::install_tailscale(rootfs.tree, plan, data_path("templates/tailscale"),
-                                                              helper_program("lethe-decrypt"), epoch));
-        tree = stage::split_rootfs(rootfs.tree, work.path() / "persist", plan, epoch);
-    }
-
-    std::map<std::string, Path> images;
-    {
-        Stage stage("make filesystems");
-        plan::ContentSizes content;
-        for (const auto& p : plan.partitions) {
-            if (p.role != plan::Role::usr) continue;
-            Path image = make_filesystem(p, tree.usr_tree, work.path() / (p.name + ".img"), 0, epoch, runner);
-            images[p.name] = image;
-            content[p.name] = stdfs::file_size(image);
-        }
-        auto usage = lethe::fs::measure_tree(tree.persist_tree);
-        content[plan.persist_partition] = lethe::fs::ext4_size_for(usage.bytes, usage.entries);
-        plan::place_partitions(plan, content);
-        for (const auto& p : plan.partitions) {
-            if (p.role == plan::Role::usr || p.filesystem.type == "none") continue;
-            Path source = p.role == plan::Role::persist ? tree.persist_tree : Path();
-            images[p.name] = make_filesystem(p, source, work.path() / (p.name + ".img"), *p.size, epoch, runner);
-        }
-    }
-
+    stage::SplitTree tree = prepare_tree(plan, rootfs.tree, work.path(), epoch, runner, manifest);
+    auto images = make_filesystems(plan, tree, work.path(), epoch, runner);
     Path raw = publisher.path(plan.name + ".raw");
-    {
-        Stage stage("partition the disk");
-        outputs::assemble_disk(raw, plan, images);
-        for (const auto& [name, image] : images) stdfs::remove(image);
-        spdlog::info("disk: {} with {} partitions", human_size(*plan.disk_size), plan.partitions.size());
-    }
-
-    {
-        Stage stage("make the initrd");
-        auto modules = initrd::resolve_initrd_modules(plan, tree.usr_tree / "lib/modules" / kernel.version);
-        bool has_e2fsck = stdfs::exists(stdfs::symlink_status(tree.usr_tree / "sbin/e2fsck"));
-        if (!has_e2fsck) spdlog::warn("the image has no /usr/sbin/e2fsck: the persistent partition is mounted unchecked");
-        auto config = initrd::make_init_config(plan, tree, modules, has_e2fsck);
-        auto summary = initrd::write_initrd(publisher.path(plan.name + ".initrd"), helper_program("lethe-init"),
-                                            initrd::render_init_config(config), modules, plan.initrd.compression, epoch);
-        manifest.initrd_modules = modules.names;
-        spdlog::info("initrd: {} entries, {} ({} uncompressed)", summary.entries, human_size(summary.compressed_bytes),
-                     human_size(summary.uncompressed_bytes));
-    }
-
-    {
-        Stage stage("write the outputs");
-        for (const auto& format : plan.outputs) {
-            if (format == "raw") continue;
-            runner.run(outputs::convert_command(format, raw, publisher.path(plan.name + "." + format)));
-            spdlog::info("{}.{}: {}", plan.name, format, human_size(stdfs::file_size(publisher.path(plan.name + "." + format))));
-        }
-        if (std::find(plan.outputs.begin(), plan.outputs.end(), "raw") == plan.outputs.end())
-            publisher.forget(plan.name + ".raw");
-        manifest.plan = plan;
-        write_file_atomic(publisher.path(plan.name + ".manifest.json"), outputs::to_json(manifest).dump(2) + "\n");
-        publisher.publish();
-    }
+    partition_disk(plan, raw, images);
+    make_initrd(plan, tree, kernel.version, publisher.path(plan.name + ".initrd"), epoch, manifest);
+    write_outputs(plan, raw, publisher, manifest, runner);
 }
 
 } // namespace lethe
