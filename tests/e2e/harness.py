@@ -36,6 +36,15 @@ def run(argv, **kwargs):
     return subprocess.run([str(a) for a in argv], check=True, **kwargs)
 
 
+def make_tiny_rootfs(work):
+    """The busybox rootfs with Debian's cloud kernel (make-tiny-rootfs.sh) in
+    WORK/rootfs; tiny recipes name it as `rootfs: {directory: rootfs}`."""
+    rootfs = os.path.join(work, "rootfs")
+    script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "make-tiny-rootfs.sh")
+    run([script, rootfs], stdout=subprocess.DEVNULL)
+    return rootfs
+
+
 def lethe_build(lethe, recipe, outdir, env=None):
     started = time.monotonic()
     run([lethe, "build", recipe, "-o", outdir], env={**os.environ, **(env or {})})

@@ -11,12 +11,11 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import boot, check, lethe_build, run  # noqa: E402
+from harness import boot, check, lethe_build, make_tiny_rootfs, run  # noqa: E402
 
 lethe, work = sys.argv[1], os.path.abspath(sys.argv[2])
-here = os.path.dirname(os.path.abspath(__file__))
 os.makedirs(work, exist_ok=True)
-run([os.path.join(here, "make-tiny-rootfs.sh"), os.path.join(work, "rootfs")], stdout=subprocess.DEVNULL)
+make_tiny_rootfs(work)
 
 RECIPE = """name: tiny
 rootfs: {{directory: rootfs}}

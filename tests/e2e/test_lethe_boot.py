@@ -12,14 +12,13 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import check, lethe_build, mounts, report, run, skip  # noqa: E402
+from harness import check, lethe_build, make_tiny_rootfs, mounts, report, skip  # noqa: E402
 
 lethe, work = sys.argv[1], os.path.abspath(sys.argv[2])
-here = os.path.dirname(os.path.abspath(__file__))
 if shutil.which("qemu-system-x86_64") is None:
     skip("qemu-system-x86_64 is not installed")
 os.makedirs(work, exist_ok=True)
-run([os.path.join(here, "make-tiny-rootfs.sh"), os.path.join(work, "rootfs")], stdout=subprocess.DEVNULL)
+make_tiny_rootfs(work)
 recipe = os.path.join(work, "tiny.yaml")
 with open(recipe, "w") as f:
     f.write("""name: tiny

@@ -14,7 +14,7 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import check, lethe_build, run, skip  # noqa: E402
+from harness import check, lethe_build, make_tiny_rootfs, skip  # noqa: E402
 
 EPOCH = "1700000000"
 
@@ -82,8 +82,7 @@ here = os.path.dirname(os.path.abspath(__file__))
 os.makedirs(work, exist_ok=True)
 if subprocess.run([os.path.join(here, "fetch-kernel.sh")], stdout=subprocess.DEVNULL).returncode != 0:
     skip("fetch-kernel.sh cannot get Debian's cloud kernel (it needs apt once, then works offline)")
-rootfs = os.path.join(work, "rootfs")
-run([os.path.join(here, "make-tiny-rootfs.sh"), rootfs], stdout=subprocess.DEVNULL)
+rootfs = make_tiny_rootfs(work)
 elsewhere = os.path.join(work, "elsewhere")
 os.makedirs(elsewhere, exist_ok=True)
 

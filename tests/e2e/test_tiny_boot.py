@@ -10,13 +10,11 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import boot, check, lethe_build, mounts, report, run  # noqa: E402
+from harness import boot, check, lethe_build, make_tiny_rootfs, mounts, report  # noqa: E402
 
 lethe, work = sys.argv[1], os.path.abspath(sys.argv[2])
-here = os.path.dirname(os.path.abspath(__file__))
 os.makedirs(work, exist_ok=True)
-rootfs = os.path.join(work, "rootfs")
-run([os.path.join(here, "make-tiny-rootfs.sh"), rootfs], stdout=subprocess.DEVNULL)
+make_tiny_rootfs(work)
 
 recipe = os.path.join(work, "tiny.yaml")
 with open(recipe, "w") as f:
