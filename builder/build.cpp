@@ -81,7 +81,6 @@ void require_tools(const plan::Plan& plan) {
         if (p.filesystem.type == "vfat") needed.insert(needed.end(), {{"mkfs.vfat", "dosfstools"}, {"mcopy", "mtools"}});
     }
     if (plan.rootfs.kind == spec::RootfsSource::Kind::mmdebstrap) needed.emplace_back("mmdebstrap", "mmdebstrap");
-    needed.emplace_back("systemctl", "systemd"); // presets: see stage::preset_commands
     std::string missing;
     for (const auto& [tool, package] : needed)
         if (!exec::tool_exists(tool)) missing += fmt::format("\n  {} (Debian package {})", tool, package);
@@ -141,7 +140,10 @@ stage::SplitTree prepare_tree(const plan::Plan& plan, const Path& rootfs, const 
     Stage stage("prepare the tree");
     auto rules = stage::parse_scrub_rules(read_file(data_path("templates/scrub.rules")), "templates/scrub.rules");
     manifest.scrubbed = stage::scrub_instance_identity(rootfs, rules).removed;
-    for (const auto& command : stage::preset_commands(rootfs)) runner.run(command);
+    auto presets = stage::preset_commands(rootfs);
+    if (!presets.empty() && !exec::tool_exists("systemctl"))
+        fail("the image has systemd presets, which lethe applies with systemctl: install the Debian package systemd");
+    for (const auto& command : presets) runner.run(command);
     manifest.units = stage::install_units(rootfs, data_path("templates/systemd"),
                                           stage::parse_unit_list(read_file(data_path("templates/masked-units"))), epoch);
     if (plan.tailscale)
