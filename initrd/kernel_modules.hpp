@@ -6,8 +6,15 @@
 
 namespace lethe::init {
 
-// finit_module(2) with no parameters; a module that is already loaded is fine.
-// Returns false in that case, true when it was loaded now.
-bool load_module(const std::string& path);
+enum class LoadResult { loaded, already_loaded, no_device };
+
+// What to log for a result: "loaded", "already loaded", "skipped (no device for)".
+const char* describe(LoadResult result);
+
+// finit_module(2) with no parameters. A module that is already loaded is
+// fine; so is one that finds nothing to drive (ENODEV): crc32c-intel, a
+// softdep of ext4's crc32c, refuses a CPU without SSE4.2, and the generic
+// crc32c serves instead, as with modprobe.
+LoadResult load_module(const std::string& path);
 
 } // namespace lethe::init

@@ -37,10 +37,8 @@ struct Progress {
 };
 
 void load_modules(const BootConfig& config) {
-    for (const auto& module : config.modules) {
-        bool loaded = load_module(module);
-        log_step("%s module %s", loaded ? "loaded" : "already loaded", module.c_str());
-    }
+    for (const auto& module : config.modules)
+        log_step("%s module %s", describe(load_module(module)), module.c_str());
 }
 
 // Disk drivers for the devices present now. Called again while waiting for
@@ -49,8 +47,7 @@ void load_modules(const BootConfig& config) {
 void load_device_modules(std::vector<DeviceModule>& pending) {
     load_device_modules(pending, [] { return device_modaliases(); }, [](const DeviceModule& module) {
         try {
-            bool loaded = load_module(module.path);
-            log_step("%s module %s", loaded ? "loaded" : "already loaded", module.path.c_str());
+            log_step("%s module %s", describe(load_module(module.path)), module.path.c_str());
         } catch (const Failure& error) {
             log_error("%s", error.what());
         }
