@@ -3,6 +3,7 @@
 
 #include "build.hpp"
 
+#include "boot/esp.hpp"
 #include "exec/command_runner.hpp"
 #include "fs/make_filesystem.hpp"
 #include "initrd/cpio_writer.hpp"
@@ -81,10 +82,12 @@ void require_tools(const plan::Plan& plan) {
         if (p.filesystem.type == "vfat") needed.insert(needed.end(), {{"mkfs.vfat", "dosfstools"}, {"mcopy", "mtools"}});
     }
     if (plan.rootfs.kind == spec::RootfsSource::Kind::mmdebstrap) needed.emplace_back("mmdebstrap", "mmdebstrap");
+    for (const auto& tool : boot::required_tools(plan)) needed.push_back(tool);
     std::string missing;
     for (const auto& [tool, package] : needed)
         if (!exec::tool_exists(tool)) missing += fmt::format("\n  {} (Debian package {})", tool, package);
     if (!missing.empty()) fail("missing tools:{}", missing);
+    boot::check_loader_files(plan, boot::LoaderFiles{});
     if (plan.tailscale) helper_program("lethe-decrypt"); // fail before staging, not after
 }
 
@@ -152,32 +155,62 @@ stage::SplitTree prepare_tree(const plan::Plan& plan, const Path& rootfs, const 
     return stage::split_rootfs(rootfs, work / "persist", plan, epoch);
 }
 
+// The trees that become filesystems: the OS, the persistent state, the ESP.
+struct Trees {
+    stage::SplitTree split;
+    Path esp; // empty: no ESP
+};
+
+Path source_of(const plan::PartitionPlan& p, const Trees& trees) {
+    switch (p.role) {
+    case plan::Role::usr: return trees.split.usr_tree;
+    case plan::Role::persist: return trees.split.persist_tree;
+    case plan::Role::esp: return trees.esp;
+    case plan::Role::data: break;
+    }
+    return {};
+}
+
 // Read-only filesystems first: their size decides where the partitions
 // after them go. Returns each partition's filesystem image.
-std::map<std::string, Path> make_filesystems(plan::Plan& plan, const stage::SplitTree& tree, const Path& work,
+std::map<std::string, Path> make_filesystems(plan::Plan& plan, const Trees& trees, const Path& work,
                                              int64_t epoch, exec::CommandRunner& runner) {
     Stage stage("make filesystems");
     std::map<std::string, Path> images;
     plan::ContentSizes content;
     for (const auto& p : plan.partitions) {
         if (p.role != plan::Role::usr) continue;
-        images[p.name] = make_filesystem(p, tree.usr_tree, work / (p.name + ".img"), 0, epoch, runner);
+        images[p.name] = make_filesystem(p, trees.split.usr_tree, work / (p.name + ".img"), 0, epoch, runner);
         content[p.name] = stdfs::file_size(images[p.name]);
     }
-    auto usage = lethe::fs::measure_tree(tree.persist_tree);
+    auto usage = lethe::fs::measure_tree(trees.split.persist_tree);
     content[plan.persist_partition] = lethe::fs::ext4_size_for(usage.bytes, usage.entries);
+    for (const auto& p : plan.partitions)
+        if (p.role == plan::Role::esp) content[p.name] = boot::esp_size_for(lethe::fs::measure_tree(trees.esp).bytes);
     plan::place_partitions(plan, content);
     for (const auto& p : plan.partitions) {
         if (p.role == plan::Role::usr || p.filesystem.type == "none") continue;
-        Path source = p.role == plan::Role::persist ? tree.persist_tree : Path();
-        images[p.name] = make_filesystem(p, source, work / (p.name + ".img"), *p.size, epoch, runner);
+        images[p.name] = make_filesystem(p, source_of(p, trees), work / (p.name + ".img"), *p.size, epoch, runner);
+        if (p.role == plan::Role::esp && boot::wants(plan, "bios"))
+            runner.run(boot::install_syslinux(images[p.name], epoch));
     }
     return images;
+}
+
+// The ESP's files: kernel, initrd, boot loaders. Empty path when the plan has no ESP.
+Path make_esp_tree(const plan::Plan& plan, const Path& kernel, const Path& initrd, const Path& work,
+               outputs::Manifest& manifest) {
+    bool has_esp = std::any_of(plan.partitions.begin(), plan.partitions.end(),
+                               [](const auto& p) { return p.role == plan::Role::esp; });
+    if (!has_esp || plan.firmware.empty()) return {};
+    manifest.boot_loaders = boot::stage_esp(plan, kernel, initrd, work / "esp", boot::LoaderFiles{});
+    return work / "esp";
 }
 
 void partition_disk(const plan::Plan& plan, const Path& raw, const std::map<std::string, Path>& images) {
     Stage stage("partition the disk");
     outputs::assemble_disk(raw, plan, images);
+    if (boot::wants(plan, "bios")) boot::install_mbr_boot_code(raw, boot::LoaderFiles{}.gptmbr);
     for (const auto& [name, image] : images) stdfs::remove(image);
     spdlog::info("disk: {} with {} partitions", human_size(*plan.disk_size), plan.partitions.size());
 }
@@ -236,15 +269,18 @@ void build(const BuildOptions& options) {
     apply_overlays(plan, rootfs.tree);
     manifest.rootfs_sha256 = rootfs.source_hash;
     stage::KernelFiles kernel = stage::find_kernel(rootfs.tree, plan.kernel.version);
-    stdfs::copy_file(kernel.image, publisher.path(plan.name + ".vmlinuz"));
+    Path vmlinuz = publisher.path(plan.name + ".vmlinuz");
+    stdfs::copy_file(kernel.image, vmlinuz);
     manifest.kernel_version = kernel.version;
     manifest.packages = stage::installed_packages(rootfs.tree);
 
-    stage::SplitTree tree = prepare_tree(plan, rootfs.tree, work.path(), epoch, runner, manifest);
-    auto images = make_filesystems(plan, tree, work.path(), epoch, runner);
+    Trees trees{prepare_tree(plan, rootfs.tree, work.path(), epoch, runner, manifest), {}};
+    Path initrd = publisher.path(plan.name + ".initrd");
+    make_initrd(plan, trees.split, kernel.version, initrd, epoch, manifest);
+    trees.esp = make_esp_tree(plan, vmlinuz, initrd, work.path(), manifest);
+    auto images = make_filesystems(plan, trees, work.path(), epoch, runner);
     Path raw = publisher.path(plan.name + ".raw");
     partition_disk(plan, raw, images);
-    make_initrd(plan, tree, kernel.version, publisher.path(plan.name + ".initrd"), epoch, manifest);
     write_outputs(plan, raw, publisher, manifest, runner);
 }
 

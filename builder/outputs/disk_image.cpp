@@ -16,7 +16,7 @@ part::TableSpec table_for(const plan::Plan& plan) {
     table.disk_uuid = plan.disk_uuid;
     table.disk_size = *plan.disk_size;
     for (const auto& p : plan.partitions)
-        table.partitions.push_back({p.name, p.type_guid, p.uuid, *p.offset, *p.size, 0});
+        table.partitions.push_back({p.name, p.type_guid, p.uuid, *p.offset, *p.size, p.attributes});
     return table;
 }
 

@@ -11,7 +11,8 @@ nlohmann::ordered_json to_json(const Manifest& m) {
     return {
         {"lethe_version", LETHE_VERSION},
         {"source_date_epoch", m.source_date_epoch},
-        {"inputs", {{"recipe_sha256", m.recipe_sha256}, {"rootfs_sha256", m.rootfs_sha256}}},
+        {"inputs", {{"recipe_sha256", m.recipe_sha256}, {"rootfs_sha256", m.rootfs_sha256},
+                    {"boot_loaders_sha256", m.boot_loaders}}},
         {"kernel", {{"version", m.kernel_version}, {"initrd_modules", m.initrd_modules}}},
         {"units", m.units},
         {"scrubbed", m.scrubbed},

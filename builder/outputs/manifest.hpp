@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -19,6 +20,7 @@ struct Manifest {
     std::string kernel_version;
     int64_t source_date_epoch = 0;
     std::vector<std::string> initrd_modules;
+    std::map<std::string, std::string> boot_loaders; // path on the ESP -> sha256 of the host's file
     std::vector<std::string> units;    // lethe's units installed in the image
     std::vector<std::string> scrubbed; // instance identity removed from the rootfs
     std::vector<stage::Package> packages;

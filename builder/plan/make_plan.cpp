@@ -1,5 +1,6 @@
 #include "plan/plan.hpp"
 
+#include "part/partition_types.hpp"
 #include "util/error.hpp"
 #include "util/uuid.hpp"
 
@@ -29,10 +30,36 @@ std::string filesystem_label(const std::string& name, const std::string& type) {
     return label;
 }
 
+const std::string esp_type = *part::type_guid_for("esp");
+
 Role role_of(const spec::Partition& p, const spec::Layout& layout) {
     if (p.name == layout.persistence.partition) return Role::persist;
     if (p.name == layout.usr_partition) return Role::usr;
+    if (p.type_guid == esp_type) return Role::esp;
     return Role::data;
+}
+
+// Booting from firmware needs an ESP: the layout's own, or one lethe puts at
+// the start of the disk, sized to what it holds. A BIOS boots it through
+// SYSLINUX, which needs FAT and the legacy-BIOS-bootable attribute.
+std::vector<spec::Partition> with_esp(const spec::Recipe& recipe) {
+    std::vector<spec::Partition> partitions = recipe.layout.disk.partitions;
+    if (recipe.boot.firmware.empty()) return partitions;
+    for (const auto& p : partitions) {
+        if (p.type_guid != esp_type) continue;
+        if (p.filesystem != "vfat")
+            fail_input("{}: partition '{}' is the ESP, which firmware reads only as vfat, not {}",
+                       spec::to_string(p.origin), p.name, p.filesystem);
+        return partitions;
+    }
+    for (const auto& p : partitions)
+        if (p.name == "esp")
+            fail_input("{}: lethe adds an ESP named 'esp' for boot.firmware, but partition 'esp' has type {}: "
+                       "give it type esp or another name",
+                       spec::to_string(p.origin), p.type_name);
+    spec::Partition esp{"esp", esp_type, "esp", {spec::SizeRule::automatic, 0}, "vfat", "", {}};
+    partitions.insert(partitions.begin(), esp);
+    return partitions;
 }
 
 bool covers(const std::string& listed, const std::string& path) {
@@ -60,7 +87,7 @@ std::vector<PersistEntry> persistence_manifest(const spec::Persistence& persiste
 InitrdPlan initrd_plan(const spec::Layout& layout, const std::vector<PartitionPlan>& partitions) {
     InitrdPlan initrd;
     for (const auto& p : partitions) {
-        if (p.role == Role::data) continue;
+        if (p.role != Role::usr && p.role != Role::persist) continue;
         std::string module = module_for(p.filesystem.type);
         if (!module.empty() && std::find(initrd.modules.begin(), initrd.modules.end(), module) == initrd.modules.end())
             initrd.modules.push_back(module);
@@ -100,6 +127,7 @@ std::string to_string(Role role) {
     switch (role) {
     case Role::usr: return "usr";
     case Role::persist: return "persist";
+    case Role::esp: return "esp";
     case Role::data: return "data";
     }
     return "data";
@@ -124,9 +152,10 @@ Plan make_plan(const spec::Recipe& recipe) {
     plan.rootfs = recipe.rootfs;
     plan.overlays = recipe.overlays;
     plan.kernel = recipe.kernel;
+    plan.firmware = recipe.boot.firmware;
     plan.disk_size_rule = layout.disk.size;
     plan.disk_uuid = derive_uuid(recipe.seed, "disk");
-    for (const auto& p : layout.disk.partitions) {
+    for (const auto& p : with_esp(recipe)) {
         PartitionPlan out;
         out.name = p.name;
         out.type_guid = p.type_guid;
@@ -134,6 +163,8 @@ Plan make_plan(const spec::Recipe& recipe) {
         out.uuid = derive_uuid(recipe.seed, "partition:" + p.name);
         out.role = role_of(p, layout);
         out.size_rule = p.size;
+        bool bios = std::find(plan.firmware.begin(), plan.firmware.end(), "bios") != plan.firmware.end();
+        if (out.role == Role::esp && bios) out.attributes = legacy_bios_bootable;
         out.filesystem.type = p.filesystem;
         if (p.filesystem != "none") {
             out.filesystem.label = filesystem_label(p.name, p.filesystem);

@@ -15,6 +15,19 @@ constexpr uint64_t backup_gpt_bytes = 33 * 512;
 
 uint64_t usable_end(uint64_t disk_size) { return align_down(disk_size - backup_gpt_bytes); }
 
+// The least a partition can take before its content is measured.
+uint64_t least_size(const PartitionPlan& p) {
+    if (p.size) return *p.size;
+    return p.role == Role::esp ? esp_min_size : alignment;
+}
+
+void fail_too_small(const Plan& plan, uint64_t end, const char* at_least) {
+    uint64_t needed = end + alignment; // room for the backup GPT, keeping the disk MiB-sized
+    uint64_t disk = plan.disk_size_rule.bytes;
+    fail_input("the partitions need {}{} ({} bytes with the GPT) but the disk is {} ({} bytes): raise disk.size in {}",
+               at_least, human_size(needed), needed, human_size(disk), disk, plan.recipe_file);
+}
+
 } // namespace
 
 bool is_placed(const Plan& plan) {
@@ -26,11 +39,10 @@ bool is_placed(const Plan& plan) {
 
 void place_partitions(Plan& plan, const ContentSizes& content) {
     uint64_t offset = alignment; // the protective MBR and primary GPT live in the first MiB
-    bool known = true;
+    bool known = true;           // every partition so far has a size, so this one has an offset
     for (auto& p : plan.partitions) {
         p.offset.reset();
         p.size.reset();
-        if (!known) continue;
         switch (p.size_rule.rule) {
         case spec::SizeRule::fixed: p.size = align_up(p.size_rule.bytes); break;
         case spec::SizeRule::automatic: {
@@ -39,7 +51,7 @@ void place_partitions(Plan& plan, const ContentSizes& content) {
             break;
         }
         case spec::SizeRule::rest:
-            if (plan.disk_size_rule.rule == spec::SizeRule::fixed) {
+            if (known && plan.disk_size_rule.rule == spec::SizeRule::fixed) {
                 uint64_t end = usable_end(plan.disk_size_rule.bytes);
                 if (end <= offset)
                     fail_input("no space is left for partition '{}': the partitions before it end at {} and the disk is {}",
@@ -48,7 +60,7 @@ void place_partitions(Plan& plan, const ContentSizes& content) {
             }
             break;
         }
-        if (!p.size) {
+        if (!known || !p.size) {
             known = false;
             continue;
         }
@@ -56,18 +68,23 @@ void place_partitions(Plan& plan, const ContentSizes& content) {
         offset += *p.size;
     }
     plan.disk_size.reset();
-    if (plan.disk_size_rule.rule == spec::SizeRule::fixed) plan.disk_size = plan.disk_size_rule.bytes;
-    if (!known) return;
-    uint64_t needed = offset + alignment; // room for the backup GPT, keeping the disk MiB-sized
-    if (plan.disk_size_rule.rule == spec::SizeRule::automatic) {
-        plan.disk_size = needed;
+    bool fixed_disk = plan.disk_size_rule.rule == spec::SizeRule::fixed;
+    if (fixed_disk) plan.disk_size = plan.disk_size_rule.bytes;
+    if (!known) {
+        // Refuse a disk too small for what is known already, before anything is built.
+        uint64_t least = alignment;
+        for (auto& p : plan.partitions) {
+            least += least_size(p);
+            if (!p.offset) p.size.reset(); // a size without a place would read as placed
+        }
+        if (fixed_disk && least > usable_end(plan.disk_size_rule.bytes)) fail_too_small(plan, least, "at least ");
         return;
     }
-    uint64_t disk = plan.disk_size_rule.bytes;
-    if (offset > usable_end(disk))
-        fail_input("the partitions need {} ({} bytes with the GPT) but the disk is {} ({} bytes): raise disk.size in {}",
-                   human_size(needed), needed, human_size(disk), disk, plan.recipe_file);
-    plan.disk_size = disk;
+    if (!fixed_disk) {
+        plan.disk_size = offset + alignment;
+        return;
+    }
+    if (offset > usable_end(plan.disk_size_rule.bytes)) fail_too_small(plan, offset, "");
 }
 
 } // namespace lethe::plan

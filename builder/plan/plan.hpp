@@ -15,6 +15,7 @@ namespace lethe::plan {
 enum class Role {
     usr,     // the read-only OS, mounted at /usr
     persist, // the persistent partition
+    esp,     // the EFI system partition: kernel, initrd and boot loaders
     data,    // any other partition: made with an empty filesystem
 };
 std::string to_string(Role role);
@@ -35,8 +36,12 @@ struct PartitionPlan {
     spec::Size size_rule;
     std::optional<uint64_t> offset; // resolved by place_partitions()
     std::optional<uint64_t> size;
+    uint64_t attributes = 0; // GPT attribute bits
     FilesystemPlan filesystem;
 };
+
+// GPT attribute bit 2: the partition SYSLINUX's gptmbr.bin boots on BIOS.
+inline constexpr uint64_t legacy_bios_bootable = uint64_t{1} << 2;
 
 struct PersistEntry {
     std::string path; // absolute path in the running system
@@ -76,6 +81,7 @@ struct Plan {
     spec::RootfsSource rootfs;
     std::vector<std::string> overlays;
     spec::Kernel kernel;
+    std::vector<std::string> firmware; // bios, uefi: what the ESP's boot loaders serve
     spec::Size disk_size_rule;
     std::optional<uint64_t> disk_size; // resolved by place_partitions()
     std::string disk_uuid;
@@ -97,6 +103,9 @@ std::vector<std::string> tailscale_up_args(const spec::Tailscale& tailscale);
 
 // Partitions are aligned to 1 MiB, as every partitioning tool does since 2010.
 inline constexpr uint64_t alignment = 1024 * 1024;
+
+// An ESP is FAT16 or larger: 32 MiB at least (builder/boot/esp.cpp sizes it).
+inline constexpr uint64_t esp_min_size = 32 * alignment;
 
 // The spec's choices turned into decisions: UUIDs, labels, modules, the
 // persistence manifest. Offsets and sizes of 'auto' partitions stay unknown

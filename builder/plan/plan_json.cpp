@@ -44,6 +44,7 @@ Json partition_json(const PartitionPlan& p, size_t number) {
             {"size_rule", size_rule(p.size_rule)},
             {"offset", optional(p.offset)},
             {"size", optional(p.size)},
+            {"attributes", p.attributes & legacy_bios_bootable ? Json::array({"legacy-bios-bootable"}) : Json::array()},
             {"filesystem", filesystem}};
 }
 
@@ -59,6 +60,16 @@ Json persistence_json(const Plan& plan) {
         entries.push_back(entry);
     }
     return {{"partition", plan.persist_partition}, {"mount", plan.persist_mount}, {"entries", entries}};
+}
+
+// What each firmware runs; the files are on the ESP (builder/boot/esp.hpp).
+Json boot_json(const Plan& plan) {
+    Json loaders = Json::object();
+    for (const auto& firmware : plan.firmware)
+        loaders[firmware] = firmware == "bios" ? "syslinux: gptmbr.bin in the MBR, /syslinux on the ESP"
+                                               : "systemd-boot: /EFI/BOOT/BOOTX64.EFI, /loader/entries/lethe.conf";
+    return {{"firmware", plan.firmware}, {"loaders", loaders},
+            {"esp_files", plan.firmware.empty() ? Json::array() : Json::array({"/vmlinuz", "/initrd"})}};
 }
 
 Json tailscale_json(const TailscalePlan& tailscale) {
@@ -86,6 +97,7 @@ Json to_json(const Plan& plan) {
         {"overlays", plan.overlays},
         {"kernel", {{"version", plan.kernel.version.empty() ? Json("newest in rootfs") : Json(plan.kernel.version)},
                     {"cmdline", plan.kernel.cmdline}}},
+        {"boot", boot_json(plan)},
         {"disk", {{"size_rule", size_rule(plan.disk_size_rule)}, {"size", optional(plan.disk_size)},
                   {"table", "gpt"}, {"uuid", plan.disk_uuid}, {"alignment", alignment}}},
         {"partitions", partitions},

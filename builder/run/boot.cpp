@@ -45,7 +45,7 @@ struct ScratchDir {
 
 void require_file(const std::string& path, const std::string& what) {
     if (!fs::is_regular_file(path))
-        fail_input("{} '{}' does not exist (it is built beside the image; or pass {})", what, path,
+        fail_input("{} '{}' does not exist (--direct boots the one built beside the image; or pass {})", what, path,
                    what == "kernel" ? "--kernel" : "--initrd");
 }
 
@@ -178,8 +178,10 @@ std::pair<std::string, std::string> find_ovmf() {
 int boot(const BootOptions& requested, const std::string& accel, exec::CommandRunner& runner) {
     BootOptions options = resolve_paths(requested);
     if (!fs::is_regular_file(options.image)) fail_input("image '{}' does not exist", options.image);
-    require_file(options.kernel, "kernel");
-    require_file(options.initrd, "initrd");
+    if (options.direct_kernel) {
+        require_file(options.kernel, "kernel");
+        require_file(options.initrd, "initrd");
+    }
     if (!exec::tool_exists("qemu-system-x86_64"))
         fail("qemu-system-x86_64 is not installed (Debian package qemu-system-x86)");
     Machine machine{choose_accel(accel), options.image, image_format(options.image)};
@@ -213,7 +215,7 @@ namespace {
 // The flags as typed; turned into BootOptions once CLI11 has parsed them.
 struct BootFlags {
     BootOptions options;
-    std::string firmware = "bios", disk = "virtio", grow, accel = "auto";
+    std::string firmware = "bios", disk = "virtio", grow, accel = "auto", append;
     std::vector<std::string> credentials, forwards;
 };
 
@@ -221,6 +223,9 @@ BootOptions to_options(const BootFlags& flags) {
     BootOptions options = flags.options;
     options.firmware = flags.firmware == "uefi" ? Firmware::uefi : Firmware::bios;
     options.disk = flags.disk == "scsi" ? DiskBus::scsi : DiskBus::virtio;
+    // Naming a kernel, an initrd or a command line asks for direct kernel boot.
+    if (!options.kernel.empty() || !options.initrd.empty() || !flags.append.empty()) options.direct_kernel = true;
+    if (!flags.append.empty()) options.append = flags.append;
     if (!flags.grow.empty()) {
         options.grow = parse_size(flags.grow);
         if (!options.grow || *options.grow == 0) fail_input("--grow '{}': expected a size such as 4G", flags.grow);
@@ -233,13 +238,15 @@ BootOptions to_options(const BootFlags& flags) {
 } // namespace
 
 void add_boot_command(CLI::App& app) {
-    auto* cmd = app.add_subcommand("boot", "Boot an image in QEMU (direct kernel boot) to try or test it");
+    auto* cmd = app.add_subcommand("boot", "Boot an image in QEMU from its disk, as a server would, to try or test it");
     auto flags = std::make_shared<BootFlags>();
     BootOptions& o = flags->options;
-    cmd->add_option("IMAGE", o.image, "NAME.raw or NAME.qcow2; NAME.vmlinuz and NAME.initrd beside it")->required();
-    cmd->add_option("--kernel", o.kernel, "Kernel (default: NAME.vmlinuz)");
-    cmd->add_option("--initrd", o.initrd, "Initrd (default: NAME.initrd)");
-    cmd->add_option("--append", o.append, "Kernel command line")->capture_default_str();
+    cmd->add_option("IMAGE", o.image, "NAME.raw or NAME.qcow2")->required();
+    cmd->add_flag("--direct", o.direct_kernel,
+                  "Direct kernel boot of NAME.vmlinuz and NAME.initrd (for images without an ESP)");
+    cmd->add_option("--kernel", o.kernel, "Direct kernel boot of this kernel (default: NAME.vmlinuz)");
+    cmd->add_option("--initrd", o.initrd, "Direct kernel boot with this initrd (default: NAME.initrd)");
+    cmd->add_option("--append", flags->append, "Direct kernel boot with this command line (default: " + o.append + ")");
     cmd->add_option("--firmware", flags->firmware, "bios (SeaBIOS) or uefi (OVMF)")
         ->check(CLI::IsMember({"bios", "uefi"}))->capture_default_str();
     cmd->add_option("--disk", flags->disk, "virtio (virtio-blk) or scsi (virtio-scsi)")

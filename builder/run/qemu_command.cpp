@@ -64,8 +64,8 @@ std::string image_format(const std::string& image) {
 
 BootOptions resolve_paths(BootOptions options) {
     std::string stem = image_stem(options.image);
-    if (options.kernel.empty()) options.kernel = stem + ".vmlinuz";
-    if (options.initrd.empty()) options.initrd = stem + ".initrd";
+    if (options.direct_kernel && options.kernel.empty()) options.kernel = stem + ".vmlinuz";
+    if (options.direct_kernel && options.initrd.empty()) options.initrd = stem + ".initrd";
     if (options.console_log.empty()) options.console_log = stem + ".console.log";
     return options;
 }
@@ -106,7 +106,8 @@ exec::Command qemu_command(const BootOptions& options, const Machine& machine) {
     add(command, {"-smp", std::to_string(options.cpus), "-m", std::to_string(options.memory_mib)});
     add(command, {"-display", "none", "-nic", network(options)});
     add_firmware(command, options, machine);
-    add(command, {"-kernel", options.kernel, "-initrd", options.initrd, "-append", options.append});
+    if (options.direct_kernel)
+        add(command, {"-kernel", options.kernel, "-initrd", options.initrd, "-append", options.append});
     add_disk(command, options, machine);
     for (const auto& [name, value] : options.credentials)
         add(command, {"-smbios", "type=11,value=io.systemd.credential:" + qemu_escape(name + "=" + value)});

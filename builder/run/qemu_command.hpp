@@ -25,8 +25,12 @@ struct PortForward {
 // What the user asked for; paths as given (resolved by resolve_paths).
 struct BootOptions {
     std::string image;               // NAME.raw or NAME.qcow2
-    std::string kernel;              // empty: NAME.vmlinuz beside the image
-    std::string initrd;              // empty: NAME.initrd beside the image
+    // The firmware boots the image's own boot loader from its ESP, as a cloud
+    // server does. Direct kernel boot (QEMU -kernel) is for images built with
+    // `boot: {firmware: []}`, or to try another kernel or command line.
+    bool direct_kernel = false;
+    std::string kernel;              // direct: empty is NAME.vmlinuz beside the image
+    std::string initrd;              // direct: empty is NAME.initrd beside the image
     std::string append = "console=ttyS0,115200";
     Firmware firmware = Firmware::bios;
     DiskBus disk = DiskBus::virtio;
@@ -53,7 +57,7 @@ struct Machine {
 // "out/web.qcow2" -> "qcow2"; anything but .qcow2 is raw.
 std::string image_format(const std::string& image);
 
-// Fills kernel, initrd and console_log from the image name when empty.
+// Fills console_log, and for direct kernel boot kernel and initrd, from the image name when empty.
 BootOptions resolve_paths(BootOptions options);
 
 // Parsers for the repeatable flags; fail_input (exit 2) on bad text.

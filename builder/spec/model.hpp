@@ -86,6 +86,13 @@ struct RootfsSource {
     std::vector<std::string> packages;
 };
 
+// How machines start the image: `bios` (legacy BIOS, e.g. SeaBIOS on Hetzner
+// x86) and `uefi` (OVMF, Hetzner arm64). Empty: only direct kernel boot
+// (QEMU -kernel), no ESP. See docs/boot.md.
+struct Boot {
+    std::vector<std::string> firmware = {"bios", "uefi"};
+};
+
 struct Kernel {
     std::string version; // empty: the only (or newest) kernel in the rootfs
     std::string cmdline = "console=tty0 console=ttyS0,115200";
@@ -114,6 +121,7 @@ struct Recipe {
     std::vector<std::string> overlays; // directories copied over the rootfs, in order
     Layout layout;
     Kernel kernel;
+    Boot boot;
     std::vector<std::string> outputs; // raw, qcow2
     std::optional<Tailscale> tailscale;
 };

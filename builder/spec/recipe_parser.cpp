@@ -6,6 +6,7 @@
 #include "outputs/disk_formats.hpp"
 #include "util/error.hpp"
 
+#include <algorithm>
 #include <filesystem>
 #include <regex>
 
@@ -60,8 +61,22 @@ Kernel parse_kernel(const Document& doc, const YAML::Node& node) {
     return kernel;
 }
 
+Boot parse_boot(const Document& doc, const YAML::Node& node) {
+    MapReader map(doc, node, "boot", {"firmware"});
+    Boot boot;
+    if (!map.has("firmware")) return boot;
+    const YAML::Node list = map.get("firmware");
+    boot.firmware = read_string_list(doc, list, "firmware names: bios, uefi");
+    for (size_t i = 0; i < boot.firmware.size(); ++i) {
+        read_choice(doc, list[i], {"bios", "uefi"});
+        if (std::find(boot.firmware.begin(), boot.firmware.begin() + i, boot.firmware[i]) != boot.firmware.begin() + i)
+            doc.fail_at(list[i], fmt::format("'{}' is listed twice", boot.firmware[i]));
+    }
+    return boot;
+}
+
 Recipe parse_recipe(const Document& doc) {
-    MapReader map(doc, doc.root(), "recipe", {"name", "seed", "rootfs", "overlays", "layout", "kernel", "outputs", "tailscale"});
+    MapReader map(doc, doc.root(), "recipe", {"name", "seed", "rootfs", "overlays", "layout", "kernel", "boot", "outputs", "tailscale"});
     Recipe recipe;
     recipe.file = doc.path();
     const YAML::Node name = map.required("name");
@@ -82,6 +97,7 @@ Recipe parse_recipe(const Document& doc) {
     }
     recipe.layout = parse_layout_reference(doc, map.required("layout"));
     if (map.has("kernel")) recipe.kernel = parse_kernel(doc, map.get("kernel"));
+    if (map.has("boot")) recipe.boot = parse_boot(doc, map.get("boot"));
     const YAML::Node outputs = map.required("outputs");
     recipe.outputs = read_string_list(doc, outputs, "output formats");
     if (recipe.outputs.empty()) doc.fail_at(outputs, "expected at least one output: raw, qcow2, raw.zst or raw.xz");

@@ -86,6 +86,26 @@ def boot(kernel, initrd, disk, cmdline="console=ttyS0", timeout=300, memory=1024
     return output
 
 
+def lethe_boot(lethe, image, log, *flags, timeout=300, memory=1024):
+    """`lethe boot IMAGE` from the disk's own boot loader (no -kernel) until
+    the guest powers off; FLAGS such as "--firmware", "uefi", "--disk", "scsi".
+    Returns the serial console output."""
+    if shutil.which("qemu-system-x86_64") is None:
+        skip("qemu-system-x86_64 is not installed")
+    if os.path.exists(log):
+        os.remove(log)
+    argv = [lethe, "boot", image, "--console-log", log, "--timeout", str(timeout), "--memory", str(memory), *flags]
+    print("+ " + " ".join(str(a) for a in argv), flush=True)
+    started = time.monotonic()
+    status = subprocess.run([str(a) for a in argv], stdin=subprocess.DEVNULL).returncode
+    console = open(log, errors="replace").read() if os.path.exists(log) else ""
+    if status != 0:
+        print(console[-4000:])
+        fail(f"lethe boot {' '.join(flags)} exited with status {status}")
+    print(f"booted and powered off in {time.monotonic() - started:.1f} s", flush=True)
+    return console
+
+
 def reports(console, key):
     """Values of the LETHE-<key> lines the guest printed."""
     return [m.group(1).strip() for m in re.finditer(rf"^LETHE-{re.escape(key)} ?(.*?)\r?$", console, re.M)]

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Builds the example Debian 12 image (plus a reporting unit) and boots it
-twice in QEMU with direct kernel boot, checking the amnesiac root, the
+twice in QEMU from the disk alone, as a cloud server does: SeaBIOS on
+virtio-blk, then OVMF (UEFI) on virtio-scsi. Checks the amnesiac root, the
 persisted paths, machine-id and first-boot semantics, SSH host keys and that
 no unit failed. Needs the network once (mmdebstrap); then the rootfs is cached.
     test_debian_boot.py LETHE WORKDIR"""
@@ -9,7 +10,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import boot, check, lethe_build, mounts, report  # noqa: E402
+from harness import check, lethe_boot, lethe_build, mounts, report  # noqa: E402
 
 lethe, work = sys.argv[1], os.path.abspath(sys.argv[2])
 here = os.path.dirname(os.path.abspath(__file__))
@@ -17,12 +18,15 @@ out = os.path.join(work, "out")
 lethe_build(lethe, os.path.join(here, "debian", "debian-test.yaml"), out)
 
 disk = os.path.join(out, "debian-test.qcow2")
-kernel, initrd = os.path.join(out, "debian-test.vmlinuz"), os.path.join(out, "debian-test.initrd")
 raw_size = os.path.getsize(os.path.join(out, "debian-test.raw"))
-consoles = [boot(kernel, initrd, disk, cmdline="console=ttyS0,115200", timeout=900, memory=1536,
-                 log=os.path.join(work, f"boot{n}.log")) for n in (1, 2)]
+machines = [("--firmware", "bios", "--disk", "virtio"), ("--firmware", "uefi", "--disk", "scsi")]
+consoles = [lethe_boot(lethe, disk, os.path.join(work, f"boot{n}.log"), *flags, timeout=900, memory=1536)
+            for n, flags in enumerate(machines, start=1)]
 
 for n, console in enumerate(consoles, start=1):
+    check(report(console, "FIRMWARE") == ("bios", "uefi")[n - 1], f"boot {n}: booted by {machines[n - 1][1]}")
+    check(report(console, "DISK").startswith(("/dev/vda", "/dev/sda")[n - 1]),
+          f"boot {n}: the disk is on {machines[n - 1][3]}", report(console, "DISK"))
     table = mounts(console)
     root = table.get("/")
     check(root is not None and root[0] == "tmpfs" and "size=1048576k" in root[1], f"boot {n}: / is a 1 GiB tmpfs",

@@ -63,6 +63,15 @@ usr = mounts(console).get("/usr", ("", [], ""))
 check(usr[2].startswith("/dev/sd"), "the disk is on virtio-scsi (/usr from /dev/sd*)", usr[2])
 check(sha256(image) == before, "--snapshot leaves the image unchanged")
 
+# --direct: QEMU loads NAME.vmlinuz and NAME.initrd itself, the ESP unused.
+os.remove(log)
+status = subprocess.run([lethe, "boot", image, "--snapshot", "--direct", "--timeout", "300"],
+                        stdin=subprocess.DEVNULL).returncode
+console = open(log, errors="replace").read() if os.path.exists(log) else ""
+check(status == 0 and report(console, "END") != "", "lethe boot --direct boots the kernel beside the image",
+      console[-2000:])
+check("Command line: console=ttyS0,115200" in console, "--direct uses lethe boot's console command line")
+
 status = subprocess.run([lethe, "boot", os.path.join(out, "missing.qcow2")], stdin=subprocess.DEVNULL).returncode
 check(status == 2, "a missing image is bad input (exit 2)", f"status {status}")
 print("lethe boot: all checks passed")

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""Builds an image from a tiny busybox rootfs and boots it twice in QEMU
-(direct kernel boot): the tmpfs root, the read-only /usr, the bind-mounted
+"""Builds an image from a tiny busybox rootfs and boots it twice in QEMU from
+the disk alone (SeaBIOS on virtio-blk, then OVMF on virtio-scsi): the tmpfs root, the read-only /usr, the bind-mounted
 persisted paths and what survives a reboot.
     test_tiny_boot.py LETHE WORKDIR"""
 
@@ -10,7 +10,7 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import boot, check, lethe_build, make_tiny_rootfs, mounts, report  # noqa: E402
+from harness import check, lethe_boot, lethe_build, make_tiny_rootfs, mounts, report, run  # noqa: E402
 
 lethe, work = sys.argv[1], os.path.abspath(sys.argv[2])
 os.makedirs(work, exist_ok=True)
@@ -49,17 +49,33 @@ check(not any(n.startswith(".lethe") for n in os.listdir(out)), "no work files a
 inspection = json.loads(subprocess.run([lethe, "inspect", "--json", os.path.join(out, "tiny.raw")], check=True,
                                        stdout=subprocess.PIPE).stdout)
 parts = inspection["partitions"]
-check([p.get("filesystem", {}).get("type") for p in parts] == ["erofs", "ext4"], "inspect sees erofs and ext4",
-      json.dumps(parts))
-check([p["name"] for p in parts] == ["usr", "persist"], "partition labels are usr and persist")
+check([p.get("filesystem", {}).get("type") for p in parts] == ["vfat", "erofs", "ext4"],
+      "inspect sees vfat (the ESP lethe added), erofs and ext4", json.dumps(parts))
+check([p["name"] for p in parts] == ["esp", "usr", "persist"], "partition labels are esp, usr and persist")
+esp = os.path.join(work, "esp.img")
+run(["dd", f"if={os.path.join(out, 'tiny.raw')}", f"of={esp}", "bs=1M", "skip=1", f"count={parts[0]['size'] >> 20}",
+     "status=none"])
+listing = subprocess.run(["mdir", "-/", "-a", "-b", "-i", esp], check=True, stdout=subprocess.PIPE,
+                         env={**os.environ, "MTOOLS_SKIP_CHECK": "1"}).stdout.decode()
+for path in ("::/vmlinuz", "::/initrd", "::/EFI/BOOT/BOOTX64.EFI", "::/loader/entries/lethe.conf",
+             "::/syslinux/syslinux.cfg", "::/syslinux/ldlinux.sys", "::/syslinux/ldlinux.c32"):
+    check(path in listing.split(), f"the ESP holds {path[3:]}", listing)
+with open(os.path.join(out, "tiny.raw"), "rb") as f:
+    mbr = f.read(512)
+with open("/usr/lib/syslinux/mbr/gptmbr.bin", "rb") as f:
+    check(mbr[:440] == f.read()[:440], "the MBR boot code is SYSLINUX's gptmbr.bin")
+check(mbr[450] == 0xEE and mbr[510:] == b"\x55\xaa", "the protective MBR is intact after the boot code")
 
 disk = os.path.join(out, "tiny.qcow2")
-kernel, initrd = os.path.join(out, "tiny.vmlinuz"), os.path.join(out, "tiny.initrd")
-first = boot(kernel, initrd, disk, timeout=240, memory=512, log=os.path.join(work, "boot1.log"))
-second = boot(kernel, initrd, disk, timeout=240, memory=512, log=os.path.join(work, "boot2.log"))
+machines = [("--firmware", "bios", "--disk", "virtio"), ("--firmware", "uefi", "--disk", "scsi")]
+first, second = [lethe_boot(lethe, disk, os.path.join(work, f"boot{n}.log"), *flags, timeout=300, memory=512)
+                 for n, flags in enumerate(machines, start=1)]
 
 for n, console in ((1, first), (2, second)):
+    check(report(console, "FIRMWARE") == machines[n - 1][1], f"boot {n}: booted from the disk by {machines[n - 1][1]}")
     table = mounts(console)
+    check(table["/usr"][2].startswith(("/dev/vda", "/dev/sda")[n - 1]), f"boot {n}: the disk is on {machines[n - 1][3]}",
+          table["/usr"][2])
     check(table.get("/", ("",))[0] == "tmpfs", f"boot {n}: / is a tmpfs", str(table.get("/")))
     root_options = table["/"][1]
     check("size=65536k" in root_options and "nosuid" in root_options and "nodev" in root_options,

@@ -4,6 +4,7 @@
 # powers off. lethe-init has already mounted /proc, /sys, /dev and /run.
 report() { echo "LETHE-$1 $2"; }
 report BEGIN "$$"
+report FIRMWARE "$([ -d /sys/firmware/efi ] && echo uefi || echo bios)"
 while read -r dev mnt type opts rest; do report MOUNT "$mnt $type $opts $dev"; done < /proc/mounts
 report ROOT-DF "$(df -k / | tail -n 1)"
 report USR-WRITABLE "$(touch /usr/probe 2>/dev/null && echo yes || echo no)"

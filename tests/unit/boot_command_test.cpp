@@ -48,12 +48,17 @@ bool has(const Command& command, const std::string& word) {
 
 TEST_CASE("boot: the outputs beside the image are found by name", "[run]") {
     BootOptions options = options_for("out/web.qcow2");
+    CHECK(options.kernel.empty()); // booted from the disk: no kernel needed
+    options.direct_kernel = true;
+    options.console_log.clear();
+    options = resolve_paths(options);
     CHECK(options.kernel == "out/web.vmlinuz");
     CHECK(options.initrd == "out/web.initrd");
     CHECK(options.console_log == "out/web.console.log");
     CHECK(image_format("out/web.qcow2") == "qcow2");
     CHECK(image_format("out/web.raw") == "raw");
     BootOptions given;
+    given.direct_kernel = true;
     given.image = "out/web.raw";
     given.kernel = "k";
     given.initrd = "i";
@@ -62,7 +67,7 @@ TEST_CASE("boot: the outputs beside the image are found by name", "[run]") {
     CHECK((kept.kernel == "k" && kept.initrd == "i" && kept.console_log == "c.log"));
 }
 
-TEST_CASE("boot: defaults are direct kernel boot on virtio-blk under TCG", "[run]") {
+TEST_CASE("boot: defaults boot the disk's own boot loader on virtio-blk under TCG", "[run]") {
     BootOptions options = options_for("out/web.qcow2");
     Command command = qemu_command(options, machine_for(options));
     CHECK(command.argv.front() == "qemu-system-x86_64");
@@ -70,9 +75,9 @@ TEST_CASE("boot: defaults are direct kernel boot on virtio-blk under TCG", "[run
     CHECK(value_of(command, "-cpu") == "max");
     CHECK(value_of(command, "-m") == "1024");
     CHECK(value_of(command, "-smp") == "2");
-    CHECK(value_of(command, "-kernel") == "out/web.vmlinuz");
-    CHECK(value_of(command, "-initrd") == "out/web.initrd");
-    CHECK(value_of(command, "-append") == "console=ttyS0,115200");
+    CHECK_FALSE(has(command, "-kernel"));
+    CHECK_FALSE(has(command, "-initrd"));
+    CHECK_FALSE(has(command, "-append"));
     CHECK(value_of(command, "-drive") == "file=out/web.qcow2,format=qcow2,if=none,id=disk0");
     CHECK(value_of(command, "-device") == "virtio-blk-pci,drive=disk0");
     CHECK(value_of(command, "-nic") == "user,model=virtio-net-pci");
@@ -157,12 +162,25 @@ TEST_CASE("boot: --firmware uefi adds OVMF as pflash, bios adds nothing", "[run]
           std::vector<std::string>{"if=pflash,format=raw,unit=0,readonly=on,file=/usr/share/OVMF/OVMF_CODE_4M.fd",
                                    "if=pflash,format=raw,unit=1,file=/tmp/s/OVMF_VARS.fd",
                                    "file=web.qcow2,format=qcow2,if=none,id=disk0"});
-    // Direct kernel boot stays: OVMF loads the kernel QEMU hands it.
-    CHECK(value_of(uefi, "-kernel") == "web.vmlinuz");
+    CHECK_FALSE(has(uefi, "-kernel")); // OVMF boots the ESP's systemd-boot
+}
+
+TEST_CASE("boot: --direct boots the kernel and initrd beside the image with a console command line", "[run]") {
+    BootOptions options;
+    options.image = "out/web.qcow2";
+    options.direct_kernel = true;
+    options = resolve_paths(options);
+    Command command = qemu_command(options, machine_for(options));
+    CHECK(value_of(command, "-kernel") == "out/web.vmlinuz");
+    CHECK(value_of(command, "-initrd") == "out/web.initrd");
+    CHECK(value_of(command, "-append") == "console=ttyS0,115200");
 }
 
 TEST_CASE("boot: paths with commas are escaped for QEMU", "[run]") {
-    BootOptions options = options_for("a,b/web.qcow2");
+    BootOptions options;
+    options.image = "a,b/web.qcow2";
+    options.direct_kernel = true;
+    options = resolve_paths(options);
     Command command = qemu_command(options, machine_for(options));
     CHECK(value_of(command, "-drive") == "file=a,,b/web.qcow2,format=qcow2,if=none,id=disk0");
     CHECK(value_of(command, "-chardev") == "file,id=console0,path=a,,b/web.console.log");
@@ -187,6 +205,7 @@ TEST_CASE("boot: a missing image or kernel is bad input, before QEMU runs", "[ru
     lethe::exec::RecordingRunner runner;
     BootOptions options;
     options.image = (dir.path / "web.qcow2").string();
+    options.direct_kernel = true;
     CHECK_THROWS_WITH(boot(options, "tcg", runner), Catch::Contains("does not exist"));
     lethe::test::write(dir.path / "web.qcow2", "disk");
     try {

@@ -6,12 +6,16 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+
 using namespace lethe;
 
 namespace {
 
-spec::Recipe recipe(const std::string& disk_size, const std::string& usr_size, const std::string& persist_size) {
-    std::string text = "name: web\nrootfs: {directory: /}\noutputs: [raw]\nlayout:\n"
+// Without boot.firmware the plan adds no ESP, so placement tests see only these two partitions.
+spec::Recipe recipe(const std::string& disk_size, const std::string& usr_size, const std::string& persist_size,
+                    const std::string& boot = "boot: {firmware: []}\n") {
+    std::string text = "name: web\nrootfs: {directory: /}\noutputs: [raw]\n" + boot + "layout:\n"
                        "  disk:\n    size: " + disk_size + "\n    partitions:\n"
                        "      - {name: usr, type: usr, size: " + usr_size + ", filesystem: erofs}\n"
                        "      - {name: persist, type: linux-generic, size: " + persist_size + ", filesystem: ext4}\n"
@@ -87,4 +91,78 @@ TEST_CASE("the plan knows roles, modules and the persistence manifest", "[plan]"
     CHECK(json["partitions"][0]["size"].is_null());
     CHECK(json["persistence"]["entries"][1]["source"] == "/persist/var/lib");
     CHECK(json["root"]["mode"] == "0755");
+}
+
+TEST_CASE("firmware boot adds an ESP at the start of the disk, legacy-BIOS-bootable for bios", "[plan]") {
+    plan::Plan p = plan::make_plan(recipe("2G", "auto", "rest", ""));
+    REQUIRE(p.partitions.size() == 3);
+    const auto& esp = p.partitions[0];
+    CHECK(esp.name == "esp");
+    CHECK(esp.role == plan::Role::esp);
+    CHECK(esp.type_guid == "c12a7328-f81f-11d2-ba4b-00a0c93ec93b");
+    CHECK(esp.filesystem.type == "vfat");
+    CHECK(esp.filesystem.label == "ESP");
+    CHECK(esp.attributes == plan::legacy_bios_bootable);
+    CHECK(p.firmware == std::vector<std::string>{"bios", "uefi"});
+    // The initrd never mounts the ESP.
+    CHECK(std::find(p.initrd.modules.begin(), p.initrd.modules.end(), "vfat") == p.initrd.modules.end());
+    plan::place_partitions(p, {{"esp", 40 * MiB}, {"usr", 100 * MiB}});
+    REQUIRE(plan::is_placed(p));
+    CHECK(*esp.offset == 1 * MiB);
+    CHECK(*p.partitions[1].offset == 41 * MiB);
+}
+
+TEST_CASE("uefi alone needs no legacy-BIOS-bootable attribute", "[plan]") {
+    plan::Plan p = plan::make_plan(recipe("2G", "auto", "rest", "boot: {firmware: [uefi]}\n"));
+    REQUIRE(p.partitions.size() == 3);
+    CHECK(p.partitions[0].role == plan::Role::esp);
+    CHECK(p.partitions[0].attributes == 0);
+}
+
+TEST_CASE("a layout that places its own ESP keeps it where it is", "[plan]") {
+    std::string text = "name: web\nrootfs: {directory: /}\noutputs: [raw]\nlayout:\n  disk:\n    size: 2G\n    partitions:\n"
+                       "      - {name: usr, type: usr, size: auto, filesystem: erofs}\n"
+                       "      - {name: boot, type: esp, size: 100M, filesystem: vfat}\n"
+                       "      - {name: persist, type: linux-generic, size: rest, filesystem: ext4}\n"
+                       "  root: {tmpfs: {size: 1G}}\n  persistence: {partition: persist, mount: /persist, directories: [/var/lib]}\n";
+    plan::Plan p = plan::make_plan(spec::parse_recipe(text, "web.yaml"));
+    REQUIRE(p.partitions.size() == 3);
+    CHECK(p.partitions[1].name == "boot");
+    CHECK(p.partitions[1].role == plan::Role::esp);
+    CHECK(p.partitions[1].attributes == plan::legacy_bios_bootable);
+}
+
+TEST_CASE("an ESP that is not vfat, or a partition named esp of another type, is refused", "[plan]") {
+    std::string head = "name: web\nrootfs: {directory: /}\noutputs: [raw]\nlayout:\n  disk:\n    size: 2G\n    partitions:\n"
+                       "      - {name: usr, type: usr, size: auto, filesystem: erofs}\n";
+    std::string tail = "      - {name: persist, type: linux-generic, size: rest, filesystem: ext4}\n"
+                       "  root: {tmpfs: {size: 1G}}\n  persistence: {partition: persist, mount: /persist, directories: [/var/lib]}\n";
+    auto error_of = [](const std::string& text) {
+        try {
+            plan::make_plan(spec::parse_recipe(text, "web.yaml"));
+        } catch (const Error& e) {
+            CHECK(e.code() == ExitCode::bad_input);
+            return std::string(e.what());
+        }
+        return std::string("no error");
+    };
+    CHECK_THAT(error_of(head + "      - {name: boot, type: esp, size: 100M, filesystem: ext4}\n" + tail),
+               Catch::Contains("web.yaml:9:9: partition 'boot' is the ESP, which firmware reads only as vfat, not ext4"));
+    CHECK_THAT(error_of(head + "      - {name: esp, type: linux-generic, size: 100M, filesystem: ext4}\n" + tail),
+               Catch::Contains("partition 'esp' has type linux-generic"));
+}
+
+TEST_CASE("boot.firmware takes bios and uefi, once each", "[plan][spec]") {
+    auto error_of = [](const std::string& boot) {
+        try {
+            recipe("2G", "auto", "rest", boot);
+        } catch (const Error& e) {
+            return std::string(e.what());
+        }
+        return std::string("no error");
+    };
+    CHECK_THAT(error_of("boot: {firmware: [bios, efi]}\n"), Catch::Contains("web.yaml:4:"));
+    CHECK_THAT(error_of("boot: {firmware: [bios, efi]}\n"), Catch::Contains("uefi"));
+    CHECK_THAT(error_of("boot: {firmware: [uefi, uefi]}\n"), Catch::Contains("'uefi' is listed twice"));
+    CHECK_THAT(error_of("boot: {loader: grub}\n"), Catch::Contains("web.yaml:4:"));
 }
