@@ -48,21 +48,25 @@ ensure_tarball() {
 }
 
 # Writes the example recipe (images/debian.yaml) with the rootfs taken from
-# the tarball instead of mmdebstrap, and only the raw output (what
-# systemd-repart makes too). Prints the recipe's path.
+# the tarball instead of mmdebstrap, as DIR/NAME.yaml. OUTPUTS defaults to
+# the raw disk only (what systemd-repart makes too); DISK_SIZE replaces the
+# layout's 4G. Prints the recipe's path.
+#   write_bench_recipe DIR [OUTPUTS] [DISK_SIZE] [NAME]
 write_bench_recipe() {
-    local dir=$1
+    local dir=$1 outputs=${2:-[raw]} size=${3:-4G} name=${4:-debian}
     mkdir -p "$dir"
-    cat >"$dir/debian.yaml" <<EOF
-# images/debian.yaml, rootfs from a prefetched tarball, raw output only.
-name: debian
+    sed "s/^  size: 4G$/  size: $size/" "$REPO/layouts/debian-server.yaml" >"$dir/$name-layout.yaml"
+    grep -q "^  size: $size\$" "$dir/$name-layout.yaml" || die "layouts/debian-server.yaml no longer has 'size: 4G'"
+    cat >"$dir/$name.yaml" <<EOF
+# images/debian.yaml, rootfs from a prefetched tarball.
+name: $name
 rootfs: {tarball: $TARBALL}
-layout: $REPO/layouts/debian-server.yaml
+layout: $name-layout.yaml
 kernel:
   cmdline: console=tty0 console=ttyS0,115200
-outputs: [raw]
+outputs: $outputs
 EOF
-    echo "$dir/debian.yaml"
+    echo "$dir/$name.yaml"
 }
 
 # Median, minimum and maximum of numbers on stdin, one per line:
