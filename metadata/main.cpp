@@ -4,7 +4,8 @@
 // to the network file (replaced at every boot), then, only when the
 // authorized_keys file does not exist, fetches URL/public-keys and writes
 // the keys there (mode 0600, its directory 0700). Exit status 2 for bad
-// usage, 1 when either step failed (both are tried).
+// usage, 1 when the metadata cannot be fetched or either step failed (both
+// are tried).
 
 #include "error.hpp"
 #include "fetch.hpp"
@@ -155,9 +156,18 @@ int main(int argc, char** argv) {
     }
     lethe::metadata::FetchOptions fetch_options;
     fetch_options.attempts = options.attempts;
+    // Without the metadata document the service is unreachable (or not
+    // Hetzner's): the keys would only wait for the same retries again.
+    std::string metadata;
+    try {
+        metadata = lethe::metadata::fetch(url, fetch_options, say);
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "lethe-metadata: error: cannot get the metadata: %s\n", e.what());
+        return 1;
+    }
     int status = 0;
     try {
-        apply_ipv6(options, lethe::metadata::fetch(url, fetch_options, say));
+        apply_ipv6(options, metadata);
     } catch (const std::exception& e) {
         std::fprintf(stderr, "lethe-metadata: error: IPv6: %s\n", e.what());
         status = 1;
