@@ -17,8 +17,10 @@
 #include "spec/parse.hpp"
 #include "stage/debian.hpp"
 #include "stage/extract.hpp"
+#include "stage/hetzner.hpp"
 #include "stage/hygiene.hpp"
 #include "stage/kernel.hpp"
+#include "stage/network.hpp"
 #include "stage/packages.hpp"
 #include "stage/split.hpp"
 #include "stage/tailscale.hpp"
@@ -89,6 +91,7 @@ void require_tools(const plan::Plan& plan) {
     if (!missing.empty()) fail("missing tools:{}", missing);
     boot::check_loader_files(plan, boot::LoaderFiles{});
     if (plan.tailscale) helper_program("lethe-decrypt"); // fail before staging, not after
+    if (plan.hetzner) helper_program("lethe-metadata");
 }
 
 struct Rootfs {
@@ -152,6 +155,10 @@ stage::SplitTree prepare_tree(const plan::Plan& plan, const Path& rootfs, const 
     if (plan.tailscale)
         manifest.units.push_back(stage::install_tailscale(rootfs, plan, data_path("templates/tailscale"),
                                                           helper_program("lethe-decrypt"), epoch));
+    stage::install_network(rootfs, plan.network, data_path("templates/network"), epoch, runner);
+    if (plan.hetzner)
+        manifest.units.push_back(stage::install_hetzner_metadata(rootfs, *plan.hetzner, data_path("templates/hetzner"),
+                                                                 helper_program("lethe-metadata"), epoch));
     return stage::split_rootfs(rootfs, work / "persist", plan, epoch);
 }
 

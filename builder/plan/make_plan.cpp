@@ -182,6 +182,8 @@ Plan make_plan(const spec::Recipe& recipe) {
     plan.initrd = initrd_plan(layout, plan.partitions);
     plan.outputs = recipe.outputs;
     if (recipe.tailscale) plan.tailscale = TailscalePlan{recipe.tailscale->auth_key, tailscale_up_args(*recipe.tailscale)};
+    plan.network = NetworkPlan{recipe.network.dhcp, recipe.network.dhcp_explicit};
+    if (recipe.hetzner.metadata) plan.hetzner = HetznerPlan{};
     return plan;
 }
 

@@ -74,6 +74,25 @@ inline constexpr const char* tailscale_unit = "tailscale-autoconnect.service";
 // tailscaled's state: persisted, so the node logs in once per instance.
 inline constexpr const char* tailscale_state_dir = "/var/lib/tailscale";
 
+// DHCP with systemd-networkd on every Ethernet NIC (docs/recipes.md).
+struct NetworkPlan {
+    bool dhcp = true;
+    bool required = false; // the recipe asked for it: a rootfs without networkd is refused
+};
+// In /usr: read-only, and in the erofs like the rest of the OS.
+inline constexpr const char* dhcp_network_file = "/usr/lib/systemd/network/90-lethe-dhcp.network";
+
+// Hetzner Cloud metadata at boot (docs/hetzner.md): present when the recipe
+// says `hetzner: {metadata: true}`.
+struct HetznerPlan {
+    std::string metadata_url = "http://169.254.169.254/hetzner/v1/metadata";
+};
+inline constexpr const char* metadata_helper_file = "/usr/lib/lethe/lethe-metadata";
+inline constexpr const char* hetzner_unit = "lethe-hetzner-metadata.service";
+// Written at boot, in /run: a disk restored onto another server gets that server's address.
+inline constexpr const char* hetzner_network_file = "/run/systemd/network/10-lethe-hetzner.network";
+inline constexpr const char* hetzner_authorized_keys = "/root/.ssh/authorized_keys";
+
 struct Plan {
     std::string name;
     std::string recipe_file;
@@ -93,6 +112,8 @@ struct Plan {
     InitrdPlan initrd;
     std::vector<std::string> outputs;
     std::optional<TailscalePlan> tailscale;
+    NetworkPlan network;
+    std::optional<HetznerPlan> hetzner;
 
     const PartitionPlan& partition(Role role) const;
     PartitionPlan& partition(Role role);

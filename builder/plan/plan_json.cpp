@@ -81,6 +81,21 @@ Json tailscale_json(const TailscalePlan& tailscale) {
             {"persisted", tailscale_state_dir}};
 }
 
+Json network_json(const NetworkPlan& network) {
+    if (!network.dhcp) return {{"dhcp", false}};
+    return {{"dhcp", true},
+            {"networkd", network.required ? "required" : "when the rootfs has it"},
+            {"files", {dhcp_network_file}}};
+}
+
+Json hetzner_json(const HetznerPlan& hetzner) {
+    return {{"metadata", true},
+            {"url", hetzner.metadata_url},
+            {"unit", hetzner_unit},
+            {"files", {metadata_helper_file, std::string("/etc/systemd/system/") + hetzner_unit}},
+            {"writes_at_boot", {hetzner_network_file, hetzner_authorized_keys}}};
+}
+
 } // namespace
 
 Json to_json(const Plan& plan) {
@@ -114,6 +129,8 @@ Json to_json(const Plan& plan) {
         {"outputs", outputs},
     };
     if (plan.tailscale) json["tailscale"] = tailscale_json(*plan.tailscale);
+    json["network"] = network_json(plan.network);
+    if (plan.hetzner) json["hetzner"] = hetzner_json(*plan.hetzner);
     return json;
 }
 

@@ -113,6 +113,19 @@ struct Tailscale {
     std::vector<std::string> extra_args; // each "--flag[=value]", appended verbatim
 };
 
+// Networking of the image (docs/recipes.md): DHCP on the Ethernet NICs with
+// systemd-networkd, on unless the recipe says `network: {dhcp: false}`.
+struct Network {
+    bool dhcp = true;
+    bool dhcp_explicit = false; // the recipe wrote `dhcp: true`: a rootfs without networkd is an error
+};
+
+// Hetzner Cloud's metadata service (docs/hetzner.md): IPv6 and SSH keys at boot.
+struct Hetzner {
+    bool metadata = false;
+    Origin origin; // of `metadata:`, for errors found after parsing
+};
+
 struct Recipe {
     std::string file; // absolute path of the recipe
     std::string name;
@@ -124,6 +137,8 @@ struct Recipe {
     Boot boot;
     std::vector<std::string> outputs; // raw, qcow2
     std::optional<Tailscale> tailscale;
+    Network network;
+    Hetzner hetzner;
 };
 
 } // namespace lethe::spec

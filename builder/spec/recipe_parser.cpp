@@ -1,4 +1,5 @@
 #include "spec/layout_parser.hpp"
+#include "spec/network_parser.hpp"
 #include "spec/parse.hpp"
 #include "spec/tailscale_parser.hpp"
 #include "spec/yaml_reader.hpp"
@@ -76,7 +77,8 @@ Boot parse_boot(const Document& doc, const YAML::Node& node) {
 }
 
 Recipe parse_recipe(const Document& doc) {
-    MapReader map(doc, doc.root(), "recipe", {"name", "seed", "rootfs", "overlays", "layout", "kernel", "boot", "outputs", "tailscale"});
+    MapReader map(doc, doc.root(), "recipe", {"name", "seed", "rootfs", "overlays", "layout", "kernel", "boot", "outputs",
+                                               "tailscale", "network", "hetzner"});
     Recipe recipe;
     recipe.file = doc.path();
     const YAML::Node name = map.required("name");
@@ -103,6 +105,8 @@ Recipe parse_recipe(const Document& doc) {
     if (recipe.outputs.empty()) doc.fail_at(outputs, "expected at least one output: raw, qcow2, raw.zst or raw.xz");
     for (size_t i = 0; i < recipe.outputs.size(); ++i) read_choice(doc, outputs[i], outputs::disk_formats());
     if (map.has("tailscale")) recipe.tailscale = parse_tailscale(doc, map.get("tailscale"));
+    if (map.has("network")) recipe.network = parse_network(doc, map.get("network"));
+    if (map.has("hetzner")) recipe.hetzner = parse_hetzner(doc, map.get("hetzner"), recipe.layout);
     return recipe;
 }
 

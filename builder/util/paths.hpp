@@ -11,7 +11,7 @@ namespace lethe {
 std::filesystem::path data_path(const std::string& relative);
 
 // A program built with lethe that goes into images (lethe-init,
-// lethe-decrypt): $LETHE_<NAME> (e.g. LETHE_INIT), beside the lethe binary,
+// lethe-decrypt, lethe-metadata): $LETHE_<NAME> (e.g. LETHE_INIT), beside the lethe binary,
 // in the build tree, or in ../lib/lethe.
 std::filesystem::path helper_program(const std::string& name);
 

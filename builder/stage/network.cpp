@@ -1,0 +1,70 @@
+#include "stage/network.hpp"
+
+#include "util/error.hpp"
+#include "util/file.hpp"
+
+#include <fcntl.h>
+#include <spdlog/spdlog.h>
+#include <sys/stat.h>
+
+namespace fs = std::filesystem;
+
+namespace lethe::stage {
+namespace {
+
+// Never follows a link: in a rootfs, an absolute link points into the host.
+bool has_entry(const fs::path& path) {
+    std::error_code ec;
+    return fs::exists(fs::symlink_status(path, ec));
+}
+
+bool has_any(const fs::path& rootfs, std::initializer_list<const char*> paths) {
+    for (const char* path : paths)
+        if (has_entry(rootfs / path)) return true;
+    return false;
+}
+
+void set_time(const fs::path& path, int64_t epoch) {
+    struct timespec times[2] = {{epoch, 0}, {epoch, 0}};
+    utimensat(AT_FDCWD, path.c_str(), times, AT_SYMLINK_NOFOLLOW);
+}
+
+} // namespace
+
+bool has_networkd(const fs::path& rootfs) {
+    return has_any(rootfs, {"usr/lib/systemd/systemd-networkd", "lib/systemd/systemd-networkd"}) &&
+           has_any(rootfs, {"usr/lib/systemd/system/systemd-networkd.service",
+                            "lib/systemd/system/systemd-networkd.service"});
+}
+
+std::vector<exec::Command> enable_networkd_commands(const fs::path& rootfs) {
+    if (has_entry(rootfs / "etc/systemd/system/multi-user.target.wants/systemd-networkd.service")) return {};
+    return {{{"systemctl", "--root=" + rootfs.string(), "enable", "systemd-networkd.service"}}};
+}
+
+bool install_network(const fs::path& rootfs, const plan::NetworkPlan& network, const fs::path& templates,
+                     int64_t epoch, exec::CommandRunner& runner) {
+    if (!network.dhcp) return false;
+    if (!has_networkd(rootfs)) {
+        if (network.required)
+            fail_input("the recipe has 'network: {{dhcp: true}}' but the rootfs has no systemd-networkd "
+                       "(/usr/lib/systemd/systemd-networkd and its unit): add the Debian package systemd "
+                       "(Debian 12's ships networkd), or say 'dhcp: false'");
+        spdlog::warn("the rootfs has no systemd-networkd: no DHCP; add the Debian package systemd, or say "
+                     "'network: {dhcp: false}' to silence this");
+        return false;
+    }
+    fs::path target = rootfs / fs::path(plan::dhcp_network_file).relative_path();
+    fs::create_directories(target.parent_path());
+    write_file_atomic(target, read_file(templates / target.filename()), 0644);
+    set_time(target, epoch);
+    set_time(target.parent_path(), epoch);
+    auto commands = enable_networkd_commands(rootfs);
+    if (!commands.empty() && !exec::tool_exists("systemctl"))
+        fail("enabling systemd-networkd in the image needs systemctl: install the Debian package systemd");
+    for (const auto& command : commands) runner.run(command);
+    spdlog::info("network: DHCP on Ethernet NICs ({}), systemd-networkd enabled", plan::dhcp_network_file);
+    return true;
+}
+
+} // namespace lethe::stage
