@@ -198,8 +198,9 @@ void update_protective_mbr(int fd, uint64_t sector_size, uint64_t last_lba) {
 //     (unless booted with `gpt`, it never falls back to the backup), so one
 //     write keeps that window to a torn write. Firmware and tools that do
 //     fall back find the backup of step 1, the new table, already complete.
-// The old backup, now inside the grown partition, is left as it was: the
-// file system is not grown over it before the new table is on the disk.
+// The old backup, inside the grown partition, is not erased: until step 2
+// it backs the table in force, and afterwards only the file system writes
+// there, grown once the new table is on the disk.
 void write_grown_table(int fd, uint64_t sector_size, const Table& old, const Table& grown, uint64_t changed_entry,
                        uint64_t last_lba) {
     uint64_t backup_entries_lba = last_lba - grown.entries_sectors;
@@ -249,8 +250,8 @@ GptGrowth grow_gpt_partition(int fd, uint64_t sector_size, uint64_t disk_bytes, 
     // (plan/placement.cpp): an image booted on a disk of its own size then
     // has nothing to grow, and the file system stays a whole number of MiB.
     uint64_t sectors_per_mib = mib / sector_size;
-    uint64_t aligned_last = (new_last_usable + 1) / sectors_per_mib * sectors_per_mib - 1;
-    uint64_t new_last = std::max(result.old_last_lba, aligned_last);
+    uint64_t aligned_end = (new_last_usable + 1) / sectors_per_mib * sectors_per_mib; // one past
+    uint64_t new_last = aligned_end > 0 ? std::max(result.old_last_lba, aligned_end - 1) : result.old_last_lba;
     if (table.alternate_lba == last_lba && table.last_usable == new_last_usable && new_last == result.old_last_lba) {
         update_protective_mbr(fd, sector_size, last_lba); // a cut after the tables, on an earlier boot
         result.outcome = GptGrowth::Outcome::already_full;

@@ -4,7 +4,8 @@ boots a copy enlarged by 1 GiB twice (the first boot grows the partition and
 its ext4 to the end of the disk, the second finds nothing to do and the data
 of the first), checks the grown disk on the host (sfdisk --verify, the backup
 GPT at the end, e2fsck -fn), boots a copy of the image's own size (nothing
-grows) and `lethe boot --grow` (the guest grows the overlay's partition).
+grows), a disk with a partition added after persist (nothing grows, the boot
+goes on) and `lethe boot --grow` (the guest grows the overlay's partition).
     test_grow.py LETHE WORKDIR"""
 
 import json
@@ -129,6 +130,21 @@ check(f"persist partition /dev/vda{number} already fills the disk (256 MiB)" in 
 check("grew partition" not in third and "resized ext4" not in third and "moved the backup" not in third,
       "same size: nothing grows")
 check(int(report(third, "PERSIST-SECTORS")) * 512 == persist["size"], "same size: the partition is as built")
+
+# A partition added after persist by hand (on a larger disk): persist is not
+# the last partition any more, so nothing grows and the boot goes on.
+added = os.path.join(work, "added.raw")
+shutil.copyfile(os.path.join(out, "tiny.raw"), added)
+os.truncate(added, image_bytes + 256 * MiB)
+run(["sfdisk", "--append", "-q", added], input=b",64M\n")
+fifth = boot(kernel, initrd, added, timeout=300, memory=512, log=os.path.join(work, "added.log"))
+print("\n".join(grow_lines(fifth)))
+check(re.search(rf"not growing partition {number} of /dev/vda: partition {number + 1} ends after it", fifth)
+      is not None, "partition after persist: growth is skipped, and says why")
+check("grew partition" not in fifth and "resized ext4" not in fifth, "partition after persist: nothing grows")
+check(int(report(fifth, "PERSIST-SECTORS")) * 512 == persist["size"] and report(fifth, "BOOTS") == "1",
+      "partition after persist: the boot goes on with the partition as built")
+os.remove(added)
 
 # `lethe boot --grow` boots an enlarged overlay; the guest grows into it.
 log = os.path.join(work, "lethe-boot.log")
