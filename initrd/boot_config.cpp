@@ -62,6 +62,7 @@ const std::map<std::string, Directive, std::less<>>& directives() {
                          c.persist = {parse_tag(f[0]), f[1]};
                          c.persist_mount = parse_path(f[2]);
                      }}},
+        {"grow_persist", {0, false, [](auto& c, auto&) { c.grow_persist = true; }}},
         {"fsck", {1, false, [](auto& c, auto& f) { c.fsck = parse_path(f[0]); }}},
         {"link", {2, false, [](auto& c, auto& f) { c.links.push_back({f[0], f[1]}); }}},
         {"factory", {2, false, [](auto& c, auto& f) {

@@ -52,6 +52,7 @@ struct BootConfig {
     TaggedPartition usr;
     TaggedPartition persist;
     std::string persist_mount;
+    bool grow_persist = false; // grow the partition and its ext4 to the end of a larger disk
     std::string fsck; // empty: no check
     std::vector<Link> links;
     std::vector<Factory> factories;

@@ -7,6 +7,7 @@
 #include "initrd/device_modules.hpp"
 #include "initrd/failure.hpp"
 #include "initrd/fs_util.hpp"
+#include "initrd/grow_persist.hpp"
 #include "initrd/kernel_modules.hpp"
 #include "initrd/mount_options.hpp"
 #include "initrd/persisted_paths.hpp"
@@ -161,12 +162,16 @@ void bind_persisted_paths(const BootConfig& config) {
                                     [&] { load_device_modules(device_modules); });
     log_step("found %s (%s) and %s (%s)", devices[0].c_str(), config.usr.tag.c_str(), devices[1].c_str(),
              config.persist.tag.c_str());
+    // Before anything reads or mounts the persistent partition (e2fsck included).
+    if (config.grow_persist) grow_persist_partition(devices[1]);
     mount_new_root(progress, devices[0]);
     make_links_and_directories(config);
     start_check(progress, devices[1]);
     copy_factory_trees(config);
     finish_check(progress, devices[1]);
     mount_persistent(config, devices[1]);
+    if (config.grow_persist)
+        grow_persist_filesystem(devices[1], join(new_root, config.persist_mount), config.persist_mount);
     bind_persisted_paths(config);
     check_init(new_root, config.init);
     move_api_filesystems(new_root);
@@ -222,11 +227,12 @@ int check_config(const char* path) {
     try {
         BootConfig config = parse_boot_config(read_text_file(path));
         std::printf("%s: %zu modules (and %zu for devices), usr %s (%s), persist %s (%s) at %s, "
-                    "%zu binds, init %s\n",
+                    "%zu binds, init %s%s\n",
                     path, config.modules.size(), config.device_modules.size(), config.usr.tag.c_str(),
                     config.usr.fstype.c_str(),
                     config.persist.tag.c_str(), config.persist.fstype.c_str(), config.persist_mount.c_str(),
-                    config.binds.size(), config.init.c_str());
+                    config.binds.size(), config.init.c_str(),
+                    config.grow_persist ? ", grows persist" : "");
         return 0;
     } catch (const Failure& error) {
         std::fprintf(stderr, "lethe-init: error: %s\n", error.what());

@@ -33,6 +33,7 @@ InitConfig make_init_config(const plan::Plan& plan, const stage::SplitTree& tree
     config.persist_tag = partuuid(persist.uuid);
     config.persist_fstype = persist.filesystem.type;
     config.persist_mount = plan.persist_mount;
+    config.grow_persist = plan.persist_grow;
     if (image_has_e2fsck) config.fsck = "/usr/sbin/e2fsck";
     config.links = tree.links;
     for (const auto& name : tree.factory)
@@ -66,6 +67,7 @@ std::string render_init_config(const InitConfig& c) {
     out += fmt::format("root_tmpfs {}\n", e(c.root_tmpfs_options));
     out += fmt::format("usr {} {}\n", e(c.usr_tag), c.usr_fstype);
     out += fmt::format("persist {} {} {}\n", e(c.persist_tag), c.persist_fstype, e(c.persist_mount));
+    if (c.grow_persist) out += "grow_persist\n";
     if (!c.fsck.empty()) out += fmt::format("fsck {}\n", e(c.fsck));
     for (const auto& link : c.links) out += fmt::format("link {} {}\n", e(link.name), e(link.target));
     for (const auto& [source, dest] : c.factory) out += fmt::format("factory {} {}\n", e(source), e(dest));

@@ -28,6 +28,7 @@ struct InitConfig {
     std::string root_tmpfs_options;
     std::string usr_tag, usr_fstype;
     std::string persist_tag, persist_fstype, persist_mount;
+    bool grow_persist = false; // grow the partition and its ext4 to the end of a larger disk
     std::string fsck; // e2fsck inside the image; empty: none
     std::vector<stage::Link> links;
     std::vector<std::pair<std::string, std::string>> factory; // source in the new root, destination

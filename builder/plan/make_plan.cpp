@@ -178,6 +178,8 @@ Plan make_plan(const spec::Recipe& recipe) {
     plan.root = layout.root;
     plan.persist_partition = layout.persistence.partition;
     plan.persist_mount = layout.persistence.mount;
+    plan.persist_grow = layout.persistence.grow && !plan.partitions.empty() &&
+                        plan.partitions.back().role == Role::persist && plan.partitions.back().filesystem.type == "ext4";
     plan.persisted = persistence_manifest(layout.persistence, recipe.tailscale.has_value());
     plan.initrd = initrd_plan(layout, plan.partitions);
     plan.outputs = recipe.outputs;

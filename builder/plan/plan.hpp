@@ -108,6 +108,10 @@ struct Plan {
     spec::TmpfsRoot root;
     std::string persist_partition;
     std::string persist_mount;
+    // lethe-init grows the persistent partition and its ext4 to the end of a
+    // larger disk on the first boot: the layout allows it (persistence.grow)
+    // and the partition is the last one, so nothing is in the way.
+    bool persist_grow = false;
     std::vector<PersistEntry> persisted; // sorted by path
     InitrdPlan initrd;
     std::vector<std::string> outputs;

@@ -59,7 +59,10 @@ Json persistence_json(const Plan& plan) {
         if (e.mode) entry["mode"] = mode_string(*e.mode);
         entries.push_back(entry);
     }
-    return {{"partition", plan.persist_partition}, {"mount", plan.persist_mount}, {"entries", entries}};
+    return {{"partition", plan.persist_partition},
+            {"mount", plan.persist_mount},
+            {"grow", plan.persist_grow},
+            {"entries", entries}};
 }
 
 // What each firmware runs; the files are on the ESP (builder/boot/esp.hpp).

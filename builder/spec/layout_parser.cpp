@@ -127,7 +127,7 @@ void check_persisted(const Document& doc, const YAML::Node& node, const Persiste
 }
 
 Persistence parse_persistence(const Document& doc, const YAML::Node& node, const Disk& disk) {
-    MapReader map(doc, node, "persistence", {"partition", "mount", "directories", "files"});
+    MapReader map(doc, node, "persistence", {"partition", "mount", "grow", "directories", "files"});
     Persistence persistence;
     const YAML::Node partition = map.required("partition");
     persistence.partition = read_string(doc, partition, "a partition name");
@@ -145,6 +145,7 @@ Persistence parse_persistence(const Document& doc, const YAML::Node& node, const
     persistence.mount = read_absolute_path(doc, mount);
     if (persistence.mount == "/" || inside(persistence.mount, "/usr"))
         doc.fail_at(mount, fmt::format("the persistent partition cannot be mounted at {}", persistence.mount));
+    if (map.has("grow")) persistence.grow = read_bool(doc, map.get("grow"));
     for (const char* key : {"directories", "files"}) {
         if (!map.has(key)) continue;
         const YAML::Node list = map.get(key);

@@ -57,6 +57,7 @@ struct PersistedPath {
 struct Persistence {
     std::string partition; // name of a partition in disk.partitions
     std::string mount;     // where it is visible in the running system, e.g. /persist
+    bool grow = true;      // grow to the end of a larger disk on the first boot (when it is the last partition)
     std::vector<PersistedPath> directories;
     std::vector<PersistedPath> files;
 };

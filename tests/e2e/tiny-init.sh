@@ -7,6 +7,16 @@ report BEGIN "$$"
 report FIRMWARE "$([ -d /sys/firmware/efi ] && echo uefi || echo bios)"
 while read -r dev mnt type opts rest; do report MOUNT "$mnt $type $opts $dev"; done < /proc/mounts
 report ROOT-DF "$(df -k / | tail -n 1)"
+# The persistent partition's size, its disk's and its file system's, in
+# 512-byte sectors and KiB (test_grow.py).
+persist_dev=none
+while read -r dev mnt rest; do [ "$mnt" = /persist ] && persist_dev=${dev#/dev/}; done < /proc/mounts
+if [ -e "/sys/class/block/$persist_dev/partition" ]; then
+  disk=$(basename "$(dirname "$(readlink -f "/sys/class/block/$persist_dev")")")
+  report PERSIST-SECTORS "$(cat "/sys/class/block/$persist_dev/size")"
+  report DISK-SECTORS "$(cat "/sys/class/block/$disk/size")"
+  report PERSIST-DF "$(df -Pk /persist | tail -n 1)"
+fi
 report USR-WRITABLE "$(touch /usr/probe 2>/dev/null && echo yes || echo no)"
 report VARLIB-MARKER "$(cat /var/lib/marker 2>/dev/null || echo none)"
 report ROOT-MARKER "$(cat /root/marker 2>/dev/null || echo none)"

@@ -44,6 +44,7 @@ initrd::InitConfig sample_config() {
     c.persist_fstype = "ext4";
     c.persist_mount = "/persist";
     c.fsck = "/usr/sbin/e2fsck";
+    c.grow_persist = true;
     c.links = {{"bin", "usr/bin"}, {"lib64", "usr/lib64"}};
     c.factory = {{"/usr/share/factory/etc", "/etc"}, {"/usr/share/factory/var", "/var"}};
     c.directories = {{"/tmp", 01777}, {"/persist", 0755}};
@@ -94,6 +95,7 @@ TEST_CASE("lethe-init parses the config the builder renders", "[init]") {
     CHECK(p.persist.fstype == "ext4");
     CHECK(p.persist_mount == "/persist");
     CHECK(p.fsck == "/usr/sbin/e2fsck");
+    CHECK(p.grow_persist);
     REQUIRE(p.links.size() == 2);
     CHECK((p.links[1].name == "lib64" && p.links[1].target == "usr/lib64"));
     REQUIRE(p.factories.size() == 2);
@@ -114,6 +116,7 @@ TEST_CASE("lethe-init's config defaults and optional directives", "[init]") {
     CHECK(p.timeout_seconds == 30);
     CHECK(p.rescue.empty());
     CHECK(p.fsck.empty());
+    CHECK_FALSE(p.grow_persist);
     CHECK(p.modules.empty());
     CHECK(p.init == "/sbin/init");
 }
@@ -134,6 +137,7 @@ TEST_CASE("lethe-init's config errors name the line", "[init]") {
     CHECK(parse_error(minimal + "usr PARTUUID=a erofs extra\n") == "init.conf:4: 'usr' takes 2 field(s), not 3");
     CHECK(parse_error(minimal + "\nmkdir /tmp 1797\n") == "init.conf:5: bad mode '1797'");
     CHECK(parse_error(minimal + "module_if /m.ko\n") == "init.conf:4: 'module_if' takes at least 2 field(s), not 1");
+    CHECK(parse_error(minimal + "grow_persist yes\n") == "init.conf:4: 'grow_persist' takes 0 field(s), not 1");
     CHECK(parse_error(minimal + "module_if m.ko virtio:*\n") == "init.conf:4: not an absolute path 'm.ko'");
     CHECK(parse_error("timeout soon\n" + minimal) == "init.conf:1: bad number of seconds 'soon'");
     CHECK(parse_error(minimal + "bind dir /a 0 x 0755\n") == "init.conf:4: bad gid 'x'");

@@ -29,6 +29,9 @@ TEST_CASE("lethe-init's config is rendered field by field, escaped", "[initrd]")
                                      "factory /usr/share/factory/etc /etc\nmkdir /tmp 1777\n"));
     CHECK_THAT(text, Catch::Contains("bind dir /srv/my\\040data 1000 1000 0750\nbind file /etc/machine-id 0 0 0444\ninit /sbin/init\n"));
     CHECK_THAT(text, !Catch::Contains("rescue "));
+    CHECK_THAT(text, !Catch::Contains("grow_persist"));
+    c.grow_persist = true;
+    CHECK_THAT(initrd::render_init_config(c), Catch::Contains("persist PARTUUID=bbbb ext4 /persist\ngrow_persist\n"));
     CHECK(initrd::escape_field("a\\b#c\td") == "a\\134b\\043c\\011d");
 }
 
@@ -48,6 +51,9 @@ TEST_CASE("modules with device patterns become module_if lines, the others modul
     modules.paths_in_initrd = {"/m/erofs.ko", "/m/virtio_ring.ko", "/m/virtio_blk.ko"};
     modules.patterns = {{}, {"pci:v00001AF4d*", "virtio:d00000002v*"}, {"virtio:d00000002v*"}};
     auto config = initrd::make_init_config(plan, stage::SplitTree{}, modules, false);
+    CHECK_FALSE(config.grow_persist);
+    plan.persist_grow = true;
+    CHECK(initrd::make_init_config(plan, stage::SplitTree{}, modules, false).grow_persist);
     CHECK(config.modules == std::vector<std::string>{"/m/erofs.ko"});
     REQUIRE(config.device_modules.size() == 2);
     CHECK(config.device_modules[0].path == "/m/virtio_ring.ko");

@@ -166,3 +166,21 @@ TEST_CASE("boot.firmware takes bios and uefi, once each", "[plan][spec]") {
     CHECK_THAT(error_of("boot: {firmware: [uefi, uefi]}\n"), Catch::Contains("'uefi' is listed twice"));
     CHECK_THAT(error_of("boot: {loader: grub}\n"), Catch::Contains("web.yaml:4:"));
 }
+
+TEST_CASE("the persistent partition grows on a larger disk only when it is last and the layout allows it", "[plan]") {
+    CHECK(plan::make_plan(recipe("2G", "auto", "rest")).persist_grow);
+    CHECK(plan::to_json(plan::make_plan(recipe("2G", "auto", "rest")))["persistence"]["grow"] == true);
+
+    spec::Recipe off = recipe("2G", "auto", "rest");
+    off.layout.persistence.grow = false;
+    CHECK_FALSE(plan::make_plan(off).persist_grow);
+
+    // A data partition after persist: growing persist would run into it.
+    spec::Recipe not_last = recipe("2G", "auto", "1G");
+    spec::Partition data = not_last.layout.disk.partitions[1];
+    data.name = "data";
+    not_last.layout.disk.partitions.push_back(data);
+    plan::Plan p = plan::make_plan(not_last);
+    CHECK_FALSE(p.persist_grow);
+    CHECK(plan::to_json(p)["persistence"]["grow"] == false);
+}

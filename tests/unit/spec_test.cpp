@@ -146,3 +146,14 @@ TEST_CASE("the shipped recipes and layouts parse", "[spec]") {
     CHECK(r.layout.persistence.mount == "/persist");
     CHECK(r.layout.file.find("layouts/debian-server.yaml") != std::string::npos);
 }
+
+TEST_CASE("persistence.grow is on unless the layout turns it off", "[spec]") {
+    std::string recipe = recipe_with(layout_yaml);
+    CHECK(spec::parse_recipe(recipe, "web.yaml").layout.persistence.grow);
+    std::string off = replace(recipe, "    mount: /persist\n", "    mount: /persist\n    grow: false\n");
+    CHECK_FALSE(spec::parse_recipe(off, "web.yaml").layout.persistence.grow);
+    CHECK_THAT(error_of(replace(recipe, "    mount: /persist\n", "    mount: /persist\n    grow: sometimes\n")),
+               Catch::StartsWith("web.yaml:25:11: expected true or false, got 'sometimes'"));
+    CHECK_THAT(error_of(replace(recipe, "    mount: /persist\n", "    mount: /persist\n    grwo: false\n")),
+               Catch::Contains("unknown key 'grwo' in persistence (did you mean 'grow'?)"));
+}
