@@ -77,7 +77,7 @@ private:
 void require_tools(const plan::Plan& plan) {
     std::vector<std::pair<std::string, std::string>> needed = {{"mke2fs", "e2fsprogs"}};
     for (const auto& format : plan.outputs)
-        if (format != "raw") needed.push_back(outputs::convert_tool(format));
+        if (auto tool = outputs::convert_tool(format)) needed.push_back(*tool);
     for (const auto& p : plan.partitions) {
         if (p.filesystem.type == "erofs") needed.emplace_back("mkfs.erofs", "erofs-utils");
         if (p.filesystem.type == "squashfs") needed.emplace_back("mksquashfs", "squashfs-tools");
@@ -244,7 +244,7 @@ void write_outputs(const plan::Plan& plan, const Path& raw, outputs::Publisher& 
     for (const auto& format : plan.outputs) {
         if (format == "raw") continue;
         Path output = publisher.path(plan.name + "." + format);
-        runner.run(outputs::convert_command(format, raw, output));
+        outputs::write_disk_format(format, raw, output, runner);
         spdlog::info("{}: {}", output.filename().string(), human_size(stdfs::file_size(output)));
     }
     if (std::find(plan.outputs.begin(), plan.outputs.end(), "raw") == plan.outputs.end())

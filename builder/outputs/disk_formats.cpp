@@ -1,6 +1,10 @@
 #include "outputs/disk_formats.hpp"
 
+#include "outputs/compressed_disk.hpp"
 #include "util/error.hpp"
+#include "util/size.hpp"
+
+#include <spdlog/spdlog.h>
 
 namespace lethe::outputs {
 
@@ -9,22 +13,27 @@ const std::vector<std::string>& disk_formats() {
     return formats;
 }
 
+void write_disk_format(const std::string& format, const std::filesystem::path& raw,
+                       const std::filesystem::path& output, exec::CommandRunner& runner) {
+    if (format != "raw.zst" && format != "raw.xz") {
+        runner.run(convert_command(format, raw, output));
+        return;
+    }
+    auto summary = compress_disk(raw, output, format == "raw.zst" ? DiskCompression::zstd : DiskCompression::xz);
+    spdlog::info("{}: {} of data compressed in {} frames, the rest of the {} disk in {} frames of zeros",
+                 output.filename().string(), human_size(summary.data_bytes), summary.frames,
+                 human_size(summary.raw_bytes), summary.zero_frames);
+}
+
 exec::Command convert_command(const std::string& format, const std::filesystem::path& raw,
                               const std::filesystem::path& output) {
     if (format == "qcow2") return {{"qemu-img", "convert", "-f", "raw", "-O", "qcow2", raw.string(), output.string()}};
-    // zstd's and xz's multi-threaded output depends on the thread count:
-    // -T2 everywhere keeps builds on different machines bit-identical.
-    // Holes read as zeros, which both compress to almost nothing.
-    if (format == "raw.zst") return {{"zstd", "-q", "-f", "-T2", "-10", raw.string(), "-o", output.string()}};
-    if (format == "raw.xz") return {{"xz", "-q", "-k", "-c", "-T2", "-6", raw.string()}, {}, {}, output.string()};
-    fail("internal error: no way to make a '{}' disk", format);
+    fail("internal error: no command makes a '{}' disk", format);
 }
 
-std::pair<std::string, std::string> convert_tool(const std::string& format) {
-    if (format == "qcow2") return {"qemu-img", "qemu-utils"};
-    if (format == "raw.zst") return {"zstd", "zstd"};
-    if (format == "raw.xz") return {"xz", "xz-utils"};
-    return {};
+std::optional<std::pair<std::string, std::string>> convert_tool(const std::string& format) {
+    if (format == "qcow2") return std::pair<std::string, std::string>{"qemu-img", "qemu-utils"};
+    return std::nullopt;
 }
 
 } // namespace lethe::outputs
