@@ -3,12 +3,11 @@
 #include "util/error.hpp"
 #include "util/file.hpp"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <cstring>
+#include <fcntl.h>
 #include <string>
+#include <unistd.h>
 #include <utility>
 #include <vector>
 
@@ -40,7 +39,7 @@ bool is_zero(const char* data, size_t size) {
 // Chooses frame boundaries: data and short zero runs go through the encoder,
 // long zero runs end the frame and are written as canned zero frames.
 class FrameWriter {
-public:
+  public:
     FrameWriter(DiskCompression compression, ByteSink sink, CompressedDisk& stats)
         : sink_(std::move(sink)), encoder_(make_frame_encoder(compression, sink_)), stats_(stats) {
         for (uint64_t size : zero_frame_sizes)
@@ -58,7 +57,7 @@ public:
         if (open_ || stats_.frames + stats_.zero_frames == 0) end_frame();
     }
 
-private:
+  private:
     struct ZeroFrame {
         uint64_t size;
         const std::string& bytes;
@@ -102,7 +101,7 @@ private:
 
 // Turns the raw disk's extents into data and zero runs on the 4 KiB grid.
 class ZeroRunFinder {
-public:
+  public:
     explicit ZeroRunFinder(FrameWriter& out) : out_(out) {}
 
     void data(const char* bytes, size_t size) {
@@ -136,7 +135,7 @@ public:
         out_.finish();
     }
 
-private:
+  private:
     // Consecutive data blocks go to the encoder in one call.
     void whole_blocks(const char* bytes, size_t size) {
         size_t run = 0;
@@ -149,8 +148,10 @@ private:
         if (size > run) out_.data(bytes + run, size - run);
     }
     void end_partial() {
-        if (is_zero(partial_.data(), partial_.size())) out_.zeros(partial_.size());
-        else out_.data(partial_.data(), partial_.size());
+        if (is_zero(partial_.data(), partial_.size()))
+            out_.zeros(partial_.size());
+        else
+            out_.data(partial_.data(), partial_.size());
         partial_.clear();
     }
 
@@ -182,7 +183,8 @@ CompressedDisk compress_disk(const std::filesystem::path& raw, const std::filesy
     walk_extents(in.get(), raw.string(), [&](uint64_t offset, uint64_t length, bool data) {
         stats.raw_bytes += length;
         if (!data) return runs.hole(length);
-        read_range(in.get(), raw.string(), offset, length, [&](const char* bytes, size_t n) { runs.data(bytes, n); });
+        read_range(in.get(), raw.string(), offset, length,
+                   [&](const char* bytes, size_t n) { runs.data(bytes, n); });
     });
     runs.finish();
     if (close(out.release()) != 0) fail_errno("cannot write", output.string());
