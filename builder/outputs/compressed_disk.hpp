@@ -18,10 +18,10 @@
 namespace lethe::outputs {
 
 struct CompressedDisk {
-    uint64_t raw_bytes = 0;     // the raw disk's size
-    uint64_t data_bytes = 0;    // bytes that went through the compressor
-    uint64_t frames = 0;        // frames of data (and short zero runs) compressed
-    uint64_t zero_frames = 0;   // canned frames of zeros copied
+    uint64_t raw_bytes = 0;   // the raw disk's size
+    uint64_t data_bytes = 0;  // bytes that went through the compressor
+    uint64_t frames = 0;      // frames of data (and short zero runs) compressed
+    uint64_t zero_frames = 0; // canned frames of zeros copied
     uint64_t output_bytes = 0;
 };
 

@@ -18,7 +18,7 @@ enum class DiskCompression { zstd, xz };
 using ByteSink = std::function<void(const char*, size_t)>;
 
 class FrameEncoder {
-public:
+  public:
     virtual ~FrameEncoder() = default;
     // Adds bytes to the current frame, starting one if none is open. The
     // output does not depend on how the input is split across calls.

@@ -7,7 +7,8 @@ using namespace lethe;
 TEST_CASE("qcow2 is made by qemu-img, the compressed disks need no tool", "[outputs]") {
     CHECK(exec::to_string(outputs::convert_command("qcow2", "d.raw", "d.qcow2")) ==
           "qemu-img convert -f raw -O qcow2 d.raw d.qcow2");
-    CHECK(outputs::convert_tool("qcow2") == std::pair<std::string, std::string>{"qemu-img", "qemu-utils"});
+    CHECK(outputs::convert_tool("qcow2") ==
+          std::pair<std::string, std::string>{"qemu-img", "qemu-utils"});
     // raw.zst and raw.xz are written with libzstd and liblzma (compressed_disk_test.cpp).
     CHECK_FALSE(outputs::convert_tool("raw.zst"));
     CHECK_FALSE(outputs::convert_tool("raw.xz"));
