@@ -215,7 +215,7 @@ namespace {
 // The flags as typed; turned into BootOptions once CLI11 has parsed them.
 struct BootFlags {
     BootOptions options;
-    std::string firmware = "bios", disk = "virtio", grow, accel = "auto", append;
+    std::string firmware = "bios", disk = "virtio", grow, accel = "auto", append, network = "user";
     std::vector<std::string> credentials, forwards;
 };
 
@@ -223,6 +223,8 @@ BootOptions to_options(const BootFlags& flags) {
     BootOptions options = flags.options;
     options.firmware = flags.firmware == "uefi" ? Firmware::uefi : Firmware::bios;
     options.disk = flags.disk == "scsi" ? DiskBus::scsi : DiskBus::virtio;
+    options.network = flags.network == "user";
+    if (!options.network && !flags.forwards.empty()) fail_input("--forward needs --network user");
     // Naming a kernel, an initrd or a command line asks for direct kernel boot.
     if (!options.kernel.empty() || !options.initrd.empty() || !flags.append.empty()) options.direct_kernel = true;
     if (!flags.append.empty()) options.append = flags.append;
@@ -257,6 +259,9 @@ void add_boot_command(CLI::App& app) {
         ->allow_extra_args(false);
     cmd->add_option("--forward", flags->forwards, "HOST:GUEST: forward a TCP port from 127.0.0.1; repeatable")
         ->allow_extra_args(false);
+    cmd->add_option("--network", flags->network, "user (a NIC on QEMU's user-mode network) or none")
+        ->check(CLI::IsMember({"user", "none"}))->capture_default_str();
+    cmd->add_option("QEMU_ARGS", o.qemu_args, "After --: more arguments for QEMU, appended as given");
     cmd->add_flag("--serial", o.serial, "Serial console on this terminal (Ctrl-A X quits)");
     cmd->add_option("--console-log", o.console_log, "Without --serial, where the console goes (default: NAME.console.log)");
     cmd->add_option("--timeout", o.timeout_seconds, "Stop QEMU after this many seconds and fail (0: never)");

@@ -104,7 +104,7 @@ exec::Command qemu_command(const BootOptions& options, const Machine& machine) {
     // -cpu max under KVM dies at its first MSR write on nested hosts; host is what KVM can give.
     add(command, {"-machine", kvm ? "q35,accel=kvm" : "q35,accel=tcg", "-cpu", kvm ? "host" : "max"});
     add(command, {"-smp", std::to_string(options.cpus), "-m", std::to_string(options.memory_mib)});
-    add(command, {"-display", "none", "-nic", network(options)});
+    add(command, {"-display", "none", "-nic", options.network ? network(options) : "none"});
     add_firmware(command, options, machine);
     if (options.direct_kernel)
         add(command, {"-kernel", options.kernel, "-initrd", options.initrd, "-append", options.append});
@@ -117,6 +117,7 @@ exec::Command qemu_command(const BootOptions& options, const Machine& machine) {
         // -chardev, not "-serial file:PATH": only the QemuOpts syntax reads ",," in a path.
         add(command, {"-chardev", "file,id=console0,path=" + qemu_escape(options.console_log), "-serial",
                       "chardev:console0", "-monitor", "none"});
+    command.argv.insert(command.argv.end(), options.qemu_args.begin(), options.qemu_args.end());
     return command;
 }
 

@@ -38,6 +38,8 @@ struct BootOptions {
     bool snapshot = false;
     std::vector<std::pair<std::string, std::string>> credentials; // NAME, VALUE
     std::vector<PortForward> forwards;
+    bool network = true;             // a user-mode NIC; false: no NIC at all
+    std::vector<std::string> qemu_args; // appended to QEMU's command line as given (after `--`)
     bool serial = false;             // console on the terminal
     std::string console_log;         // without --serial; empty: NAME.console.log beside the image
     unsigned timeout_seconds = 0;    // 0: none

@@ -51,39 +51,18 @@ def lethe_build(lethe, recipe, outdir, env=None):
     print(f"built {recipe} in {time.monotonic() - started:.1f} s", flush=True)
 
 
-def boot(kernel, initrd, disk, cmdline="console=ttyS0", timeout=300, memory=1024, log=None, extra=()):
-    """Boots with direct kernel boot under TCG (KVM when usable) until the
-    guest powers off; returns the serial console output."""
-    if shutil.which("qemu-system-x86_64") is None:
-        skip("qemu-system-x86_64 is not installed")
+def boot(lethe, kernel, initrd, disk, cmdline="console=ttyS0", timeout=300, memory=1024, log=None, extra=()):
+    """Boots with direct kernel boot through `lethe boot --direct`, without a
+    NIC and with -no-reboot (so a guest that reboots ends the test) plus the
+    QEMU arguments in EXTRA, until the guest powers off; returns the serial
+    console output."""
+    log = log or os.path.join(os.path.dirname(os.path.abspath(str(disk))), "console.log")
     # TCG by default: a /dev/kvm that opens is not proof that KVM works (nested
     # virtualisation here fails on the first MSR write). LETHE_QEMU_ACCEL=kvm opts in.
     accel = os.environ.get("LETHE_QEMU_ACCEL", "tcg")
-    argv = ["qemu-system-x86_64", "-machine", f"q35,accel={accel}", "-cpu", "max", "-smp", "2", "-m", str(memory),
-            "-display", "none", "-serial", "stdio", "-monitor", "none", "-no-reboot", "-nic", "none",
-            "-kernel", kernel, "-initrd", initrd, "-append", cmdline,
-            "-drive", f"file={disk},if=virtio,format={'qcow2' if str(disk).endswith('.qcow2') else 'raw'}", *extra]
-    print("+ " + " ".join(str(a) for a in argv), flush=True)
-    started = time.monotonic()
-    try:
-        result = subprocess.run([str(a) for a in argv], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                timeout=timeout, stdin=subprocess.DEVNULL)
-        output = result.stdout.decode(errors="replace")
-    except subprocess.TimeoutExpired as e:
-        output = (e.stdout or b"").decode(errors="replace")
-        if log:
-            with open(log, "w") as f:
-                f.write(output)
-        print(output[-4000:])
-        fail(f"the guest did not power off within {timeout} s")
-    if log:
-        with open(log, "w") as f:
-            f.write(output)
-    if result.returncode != 0:
-        print(output[-4000:])
-        fail(f"qemu-system-x86_64 exited with status {result.returncode}")
-    print(f"booted and powered off in {time.monotonic() - started:.1f} s", flush=True)
-    return output
+    return lethe_boot(lethe, disk, log, "--kernel", kernel, "--initrd", initrd, "--append", cmdline,
+                      "--network", "none", "--accel", accel, "--", "-no-reboot", *extra,
+                      timeout=timeout, memory=memory)
 
 
 def lethe_boot(lethe, image, log, *flags, timeout=300, memory=1024):

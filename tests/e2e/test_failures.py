@@ -59,7 +59,7 @@ out = os.path.join(work, "out")
 lethe_build(lethe, write_recipe("tiny.yaml", "erofs"), out)
 blank = os.path.join(work, "blank.qcow2")
 run(["qemu-img", "create", "-q", "-f", "qcow2", blank, "64M"])
-console = boot(os.path.join(out, "tiny.vmlinuz"), os.path.join(out, "tiny.initrd"), blank, timeout=300, memory=512,
+console = boot(lethe, os.path.join(out, "tiny.vmlinuz"), os.path.join(out, "tiny.initrd"), blank, timeout=300, memory=512,
                log=os.path.join(work, "blank-boot.log"))
 check("lethe-init: error: timed out after 3 s waiting for PARTUUID=" in console,
       "lethe-init says which partitions it waited for")

@@ -75,7 +75,7 @@ def df_kib(console):
     return int(report(console, "PERSIST-DF").split()[1])
 
 
-first = boot(kernel, initrd, disk, timeout=300, memory=512, log=os.path.join(work, "grow1.log"))
+first = boot(lethe, kernel, initrd, disk, timeout=300, memory=512, log=os.path.join(work, "grow1.log"))
 print("\n".join(grow_lines(first)))
 check(re.search(rf"grew partition {number} of /dev/vda from 256 MiB to 1\.2 GiB; moved the backup GPT to sector "
                 rf"{disk_bytes // 512 - 1}\b", first) is not None, "boot 1: the console shows the partition grown")
@@ -91,7 +91,7 @@ check(df_kib(first) > expected_persist // 1024 * 9 // 10, "boot 1: df sees the g
       report(first, "PERSIST-DF"))
 check(report(first, "BOOTS") == "1", "boot 1: the first boot of this disk")
 
-second = boot(kernel, initrd, disk, timeout=300, memory=512, log=os.path.join(work, "grow2.log"))
+second = boot(lethe, kernel, initrd, disk, timeout=300, memory=512, log=os.path.join(work, "grow2.log"))
 print("\n".join(grow_lines(second)))
 check(f"persist partition /dev/vda{number} already fills the disk" in second, "boot 2: the partition already fills the disk")
 check("grew partition" not in second and "resized ext4" not in second and "cannot grow" not in second,
@@ -124,7 +124,7 @@ os.remove(raw)
 # A disk of the image's own size: nothing grows.
 same = os.path.join(work, "same.qcow2")
 shutil.copyfile(os.path.join(out, "tiny.qcow2"), same)
-third = boot(kernel, initrd, same, timeout=300, memory=512, log=os.path.join(work, "same.log"))
+third = boot(lethe, kernel, initrd, same, timeout=300, memory=512, log=os.path.join(work, "same.log"))
 print("\n".join(grow_lines(third)))
 check(f"persist partition /dev/vda{number} already fills the disk (256 MiB)" in third, "same size: the partition fills the disk")
 check("grew partition" not in third and "resized ext4" not in third and "moved the backup" not in third,
@@ -137,7 +137,7 @@ added = os.path.join(work, "added.raw")
 shutil.copyfile(os.path.join(out, "tiny.raw"), added)
 os.truncate(added, image_bytes + 256 * MiB)
 run(["sfdisk", "--append", "-q", added], input=b",64M\n")
-fifth = boot(kernel, initrd, added, timeout=300, memory=512, log=os.path.join(work, "added.log"))
+fifth = boot(lethe, kernel, initrd, added, timeout=300, memory=512, log=os.path.join(work, "added.log"))
 print("\n".join(grow_lines(fifth)))
 check(re.search(rf"not growing partition {number} of /dev/vda: partition {number + 1} ends after it", fifth)
       is not None, "partition after persist: growth is skipped, and says why")

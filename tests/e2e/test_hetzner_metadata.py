@@ -100,11 +100,11 @@ server = f"guestfwd=tcp:169.254.169.254:80-cmd:python3 {os.path.join(here, 'meta
 with_server = ["-nic", f"{net},mac={MAC},{server}"]
 without_server = ["-nic", f"{net},mac={MAC}"]
 disk = overlay_disk(qcow2, os.path.join(work, "instance.qcow2"))
-consoles = [boot(kernel, initrd, disk, cmdline="console=ttyS0,115200", timeout=900, memory=1536, extra=with_server,
+consoles = [boot(lethe, kernel, initrd, disk, cmdline="console=ttyS0,115200", timeout=900, memory=1536, extra=with_server,
                  log=os.path.join(work, f"boot{n}.log")) for n in (1, 2)]
 requests = open(os.path.join(directory, "requests.log")).read().splitlines()
 fresh = overlay_disk(qcow2, os.path.join(work, "fresh.qcow2"))
-consoles.append(boot(kernel, initrd, fresh, cmdline="console=ttyS0,115200", timeout=900, memory=1536,
+consoles.append(boot(lethe, kernel, initrd, fresh, cmdline="console=ttyS0,115200", timeout=900, memory=1536,
                      extra=without_server, log=os.path.join(work, "boot3.log")))
 first, second, third = consoles
 

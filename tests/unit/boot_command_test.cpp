@@ -217,3 +217,13 @@ TEST_CASE("boot: a missing image or kernel is bad input, before QEMU runs", "[ru
     }
     CHECK(runner.commands.empty());
 }
+
+TEST_CASE("boot: --network none leaves the machine without a NIC; QEMU_ARGS come last, as given", "[run]") {
+    BootOptions options = options_for("out/web.qcow2");
+    options.network = false;
+    options.qemu_args = {"-no-reboot", "-fw_cfg", "name=opt/x,file=a,b"};
+    Command command = qemu_command(options, machine_for(options));
+    CHECK(value_of(command, "-nic") == "none");
+    REQUIRE(command.argv.size() > 3);
+    CHECK(std::vector<std::string>(command.argv.end() - 3, command.argv.end()) == options.qemu_args);
+}
