@@ -61,7 +61,18 @@ check(status == 0, "lethe boot exits 0 when the guest powers off", f"status {sta
 check(report(console, "END") != "", "the console log holds the tiny init's LETHE-END line")
 usr = mounts(console).get("/usr", ("", [], ""))
 check(usr[2].startswith("/dev/sd"), "the disk is on virtio-scsi (/usr from /dev/sd*)", usr[2])
+check(report(console, "FIRMWARE") == "bios", "SeaBIOS booted the image from the disk")
 check(sha256(image) == before, "--snapshot leaves the image unchanged")
+
+# The fourth combination of firmware and disk (boot_tiny and boot_debian boot
+# SeaBIOS on virtio-blk and OVMF on virtio-scsi; above is SeaBIOS on virtio-scsi).
+os.remove(log)
+status = subprocess.run([lethe, "boot", image, "--snapshot", "--firmware", "uefi", "--disk", "virtio", "--timeout", "300"],
+                        stdin=subprocess.DEVNULL).returncode
+console = open(log, errors="replace").read() if os.path.exists(log) else ""
+check(status == 0 and report(console, "FIRMWARE") == "uefi", "OVMF boots the image from a virtio-blk disk",
+      console[-2000:])
+check(mounts(console).get("/usr", ("", [], ""))[2].startswith("/dev/vd"), "the disk is on virtio-blk (/dev/vd*)")
 
 # --direct: QEMU loads NAME.vmlinuz and NAME.initrd itself, the ESP unused.
 os.remove(log)
