@@ -1,6 +1,8 @@
 #include "initrd/ext4_resize.hpp"
 
 #include "initrd/failure.hpp"
+#include "initrd/fs_util.hpp"
+#include "initrd/little_endian.hpp"
 
 #include <cerrno>
 #include <fcntl.h>
@@ -22,12 +24,6 @@ constexpr size_t blocks_count_lo = 0x4, log_block_size = 0x18, magic = 0x38, fea
                  blocks_count_hi = 0x150;
 constexpr uint64_t incompat_64bit = 0x80;
 
-uint64_t get_le(const unsigned char* bytes, size_t width) {
-    uint64_t value = 0;
-    for (size_t i = width; i-- > 0;) value = value << 8 | bytes[i];
-    return value;
-}
-
 } // namespace
 
 Ext4Size read_ext4_size(int fd) {
@@ -47,14 +43,10 @@ Ext4Size read_ext4_size(int fd) {
 }
 
 void resize_ext4(const std::string& mount_point, uint64_t blocks) {
-    int fd = open(mount_point.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0) fail_errno("cannot open", mount_point);
+    Fd fd(open(mount_point.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (fd.get() < 0) fail_errno("cannot open", mount_point);
     __u64 count = blocks;
-    int status = ioctl(fd, EXT4_IOC_RESIZE_FS, &count);
-    int saved = errno;
-    close(fd);
-    errno = saved;
-    if (status != 0) fail_errno("cannot resize ext4 (EXT4_IOC_RESIZE_FS to " + std::to_string(blocks) + " blocks) on", mount_point);
+    if (ioctl(fd.get(), EXT4_IOC_RESIZE_FS, &count) != 0) fail_errno("cannot resize ext4 (EXT4_IOC_RESIZE_FS to " + std::to_string(blocks) + " blocks) on", mount_point);
 }
 
 } // namespace lethe::init

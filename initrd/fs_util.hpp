@@ -3,8 +3,24 @@
 
 #include <string>
 #include <sys/types.h>
+#include <unistd.h>
 
 namespace lethe::init {
+
+// An open file descriptor, closed on every path out, exceptions included.
+class Fd {
+  public:
+    explicit Fd(int fd) : fd_(fd) {}
+    ~Fd() {
+        if (fd_ >= 0) close(fd_);
+    }
+    Fd(const Fd&) = delete;
+    Fd& operator=(const Fd&) = delete;
+    int get() const { return fd_; }
+
+  private:
+    int fd_;
+};
 
 // ROOT + PATH with exactly one slash between them ("/newroot" + "etc" or "/etc").
 std::string join(const std::string& root, const std::string& path);

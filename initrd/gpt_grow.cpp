@@ -1,6 +1,7 @@
 #include "initrd/gpt_grow.hpp"
 
 #include "initrd/failure.hpp"
+#include "initrd/little_endian.hpp"
 
 #include <algorithm>
 #include <cerrno>
@@ -31,15 +32,9 @@ constexpr size_t first_lba = 32, last_lba = 40, type_guid_size = 16;
 constexpr uint64_t max_entries_bytes = 1 << 20;
 constexpr uint64_t mib = 1024 * 1024;
 
-uint64_t get_le(const Bytes& bytes, size_t at, size_t width) {
-    uint64_t value = 0;
-    for (size_t i = width; i-- > 0;) value = value << 8 | bytes[at + i];
-    return value;
-}
+uint64_t get_le(const Bytes& bytes, size_t at, size_t width) { return init::get_le(bytes.data() + at, width); }
 
-void put_le(Bytes& bytes, size_t at, size_t width, uint64_t value) {
-    for (size_t i = 0; i < width; ++i, value >>= 8) bytes[at + i] = static_cast<unsigned char>(value & 0xff);
-}
+void put_le(Bytes& bytes, size_t at, size_t width, uint64_t value) { init::put_le(bytes.data() + at, width, value); }
 
 uint32_t crc(const Bytes& bytes, size_t size) {
     return static_cast<uint32_t>(crc32(0, bytes.data(), static_cast<uInt>(size)));

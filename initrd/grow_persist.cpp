@@ -19,17 +19,6 @@
 namespace lethe::init {
 namespace {
 
-// Closes the descriptor on every path out, the exceptions included.
-struct Fd {
-    int fd;
-    explicit Fd(int value) : fd(value) {}
-    ~Fd() {
-        if (fd >= 0) close(fd);
-    }
-    Fd(const Fd&) = delete;
-    Fd& operator=(const Fd&) = delete;
-};
-
 std::string base_name(const std::string& path) { return path.substr(path.rfind('/') + 1); }
 
 std::string first_line(const std::string& path) {
@@ -80,10 +69,10 @@ void resize_kernel_partition(int fd, const DiskPartition& where, const GptGrowth
 void grow_partition(const std::string& device) {
     DiskPartition where = disk_of(device);
     Fd disk(open(where.disk.c_str(), O_RDWR | O_CLOEXEC));
-    if (disk.fd < 0) fail_errno("cannot open", where.disk);
+    if (disk.get() < 0) fail_errno("cannot open", where.disk);
     int sector_size = 0;
-    if (ioctl(disk.fd, BLKSSZGET, &sector_size) != 0) fail_errno("cannot get the sector size of", where.disk);
-    GptGrowth grown = grow_gpt_partition(disk.fd, static_cast<uint64_t>(sector_size), device_bytes(disk.fd, where.disk),
+    if (ioctl(disk.get(), BLKSSZGET, &sector_size) != 0) fail_errno("cannot get the sector size of", where.disk);
+    GptGrowth grown = grow_gpt_partition(disk.get(), static_cast<uint64_t>(sector_size), device_bytes(disk.get(), where.disk),
                                          where.number);
     auto size_of = [&](uint64_t last_lba) { return human_size((last_lba - grown.first_lba + 1) * grown.sector_size); };
     switch (grown.outcome) {
@@ -103,7 +92,7 @@ void grow_partition(const std::string& device) {
     }
     // Only now that the new table is on the disk: a file system grown on the
     // kernel's word alone could outgrow the partition the next boot reads.
-    resize_kernel_partition(disk.fd, where, grown);
+    resize_kernel_partition(disk.get(), where, grown);
     log_step("grew partition %u of %s from %s to %s; moved the backup GPT to sector %llu", where.number,
              where.disk.c_str(), size_of(grown.old_last_lba).c_str(), size_of(grown.new_last_lba).c_str(),
              static_cast<unsigned long long>(grown.backup_header_lba));
@@ -111,13 +100,13 @@ void grow_partition(const std::string& device) {
 
 void grow_filesystem(const std::string& device, const std::string& mount_point, const std::string& shown) {
     Fd partition(open(device.c_str(), O_RDONLY | O_CLOEXEC));
-    if (partition.fd < 0) fail_errno("cannot open", device);
-    Ext4Size before = read_ext4_size(partition.fd);
-    uint64_t wanted = device_bytes(partition.fd, device) / before.block_size;
+    if (partition.get() < 0) fail_errno("cannot open", device);
+    Ext4Size before = read_ext4_size(partition.get());
+    uint64_t wanted = device_bytes(partition.get(), device) / before.block_size;
     if (before.blocks >= wanted) return; // it fills its partition: the usual boot
     resize_ext4(mount_point, wanted);
     // The superblock is read through the same page cache ext4 writes it to.
-    Ext4Size after = read_ext4_size(partition.fd);
+    Ext4Size after = read_ext4_size(partition.get());
     log_step("resized ext4 on %s from %llu to %llu blocks (%s to %s)", shown.c_str(),
              static_cast<unsigned long long>(before.blocks), static_cast<unsigned long long>(after.blocks),
              human_size(before.blocks * before.block_size).c_str(), human_size(after.blocks * after.block_size).c_str());

@@ -1,6 +1,7 @@
 #include "initrd/tree_ops.hpp"
 
 #include "initrd/failure.hpp"
+#include "initrd/fs_util.hpp"
 
 #include <cerrno>
 #include <dirent.h>
@@ -15,20 +16,6 @@
 
 namespace lethe::init {
 namespace {
-
-class Fd {
-  public:
-    explicit Fd(int fd) : fd_(fd) {}
-    ~Fd() {
-        if (fd_ >= 0) close(fd_);
-    }
-    Fd(const Fd&) = delete;
-    Fd& operator=(const Fd&) = delete;
-    int get() const { return fd_; }
-
-  private:
-    int fd_;
-};
 
 struct DirCloser {
     void operator()(DIR* dir) const { closedir(dir); }
