@@ -1,32 +1,17 @@
 #include "stage/hetzner.hpp"
 
+#include "stage/image_files.hpp"
 #include "stage/network.hpp"
 #include "stage/tailscale.hpp"
 #include "stage/units.hpp"
 #include "util/error.hpp"
 #include "util/file.hpp"
 
-#include <fcntl.h>
 #include <spdlog/spdlog.h>
-#include <sys/stat.h>
 
 namespace fs = std::filesystem;
 
 namespace lethe::stage {
-namespace {
-
-void set_time(const fs::path& path, int64_t epoch) {
-    struct timespec times[2] = {{epoch, 0}, {epoch, 0}};
-    utimensat(AT_FDCWD, path.c_str(), times, AT_SYMLINK_NOFOLLOW);
-}
-
-bool has_entry(const fs::path& path) {
-    std::error_code ec;
-    return fs::exists(fs::symlink_status(path, ec));
-}
-
-} // namespace
-
 void check_hetzner_rootfs(const fs::path& rootfs) {
     if (!has_networkd(rootfs) || (!has_entry(rootfs / "usr/bin/networkctl") && !has_entry(rootfs / "bin/networkctl")))
         fail_input("the recipe has 'hetzner: {{metadata: true}}', which configures IPv6 through "
@@ -37,16 +22,13 @@ void check_hetzner_rootfs(const fs::path& rootfs) {
 std::string install_hetzner_metadata(const fs::path& rootfs, const plan::HetznerPlan& hetzner,
                                      const fs::path& templates, const fs::path& metadata_helper, int64_t epoch) {
     check_hetzner_rootfs(rootfs);
-    fs::path helper = rootfs / fs::path(plan::metadata_helper_file).relative_path();
-    fs::create_directories(helper.parent_path());
-    write_file_atomic(helper, read_file(metadata_helper), 0755);
-    set_time(helper, epoch);
-    set_time(helper.parent_path(), epoch);
+    install_file(rootfs, plan::metadata_helper_file, read_file(metadata_helper), 0755, epoch);
+    set_times((rootfs / fs::path(plan::metadata_helper_file).relative_path()).parent_path(), epoch);
 
     fs::path ssh = rootfs / "root/.ssh";
     fs::create_directories(ssh);
     fs::permissions(ssh, fs::perms::owner_all, fs::perm_options::replace);
-    set_time(ssh, epoch);
+    set_times(ssh, epoch);
 
     const std::string unit_name = plan::hetzner_unit;
     const std::map<std::string, std::string> values = {

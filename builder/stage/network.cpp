@@ -1,32 +1,20 @@
 #include "stage/network.hpp"
 
+#include "stage/image_files.hpp"
 #include "util/error.hpp"
 #include "util/file.hpp"
 
-#include <fcntl.h>
 #include <spdlog/spdlog.h>
-#include <sys/stat.h>
 
 namespace fs = std::filesystem;
 
 namespace lethe::stage {
 namespace {
 
-// Never follows a link: in a rootfs, an absolute link points into the host.
-bool has_entry(const fs::path& path) {
-    std::error_code ec;
-    return fs::exists(fs::symlink_status(path, ec));
-}
-
 bool has_any(const fs::path& rootfs, std::initializer_list<const char*> paths) {
     for (const char* path : paths)
         if (has_entry(rootfs / path)) return true;
     return false;
-}
-
-void set_time(const fs::path& path, int64_t epoch) {
-    struct timespec times[2] = {{epoch, 0}, {epoch, 0}};
-    utimensat(AT_FDCWD, path.c_str(), times, AT_SYMLINK_NOFOLLOW);
 }
 
 } // namespace
@@ -55,10 +43,8 @@ bool install_network(const fs::path& rootfs, const plan::NetworkPlan& network, c
         return false;
     }
     fs::path target = rootfs / fs::path(plan::dhcp_network_file).relative_path();
-    fs::create_directories(target.parent_path());
-    write_file_atomic(target, read_file(templates / target.filename()), 0644);
-    set_time(target, epoch);
-    set_time(target.parent_path(), epoch);
+    install_file(rootfs, plan::dhcp_network_file, read_file(templates / target.filename()), 0644, epoch);
+    set_times(target.parent_path(), epoch);
     auto commands = enable_networkd_commands(rootfs);
     if (!commands.empty() && !exec::tool_exists("systemctl"))
         fail("enabling systemd-networkd in the image needs systemctl: install the Debian package systemd");

@@ -1,27 +1,17 @@
 #include "stage/tailscale.hpp"
 
+#include "stage/image_files.hpp"
 #include "stage/units.hpp"
 #include "util/error.hpp"
 #include "util/file.hpp"
 
-#include <fcntl.h>
 #include <regex>
 #include <spdlog/spdlog.h>
-#include <sys/stat.h>
 
 namespace fs = std::filesystem;
 
 namespace lethe::stage {
 namespace {
-
-fs::path in_tree(const fs::path& rootfs, const std::string& image_path) {
-    return rootfs / fs::path(image_path).relative_path();
-}
-
-void set_times(const fs::path& path, int64_t epoch) {
-    struct timespec times[2] = {{epoch, 0}, {epoch, 0}};
-    utimensat(AT_FDCWD, path.c_str(), times, AT_SYMLINK_NOFOLLOW);
-}
 
 // Never follows a link: in a rootfs, an absolute link points into the host.
 // A link counts as present; a regular file must be executable.
@@ -35,18 +25,6 @@ bool is_program(const fs::path& path) {
                                     fs::perms::others_exec)) != fs::perms::none;
 }
 
-bool has_entry(const fs::path& path) {
-    std::error_code ec;
-    return fs::exists(fs::symlink_status(path, ec));
-}
-
-void install_file(const fs::path& rootfs, const std::string& image_path, const std::string& content,
-                  unsigned mode, int64_t epoch) {
-    fs::path target = in_tree(rootfs, image_path);
-    fs::create_directories(target.parent_path());
-    write_file_atomic(target, content, mode);
-    set_times(target, epoch);
-}
 
 } // namespace
 

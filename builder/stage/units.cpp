@@ -1,11 +1,10 @@
 #include "stage/units.hpp"
 
+#include "stage/image_files.hpp"
 #include "util/error.hpp"
 #include "util/file.hpp"
 
 #include <spdlog/spdlog.h>
-#include <fcntl.h>
-#include <sys/stat.h>
 
 #include <algorithm>
 #include <sstream>
@@ -28,11 +27,6 @@ std::vector<std::string> words(const std::string& text) {
     return out;
 }
 
-void set_time(const fs::path& path, int64_t epoch) {
-    struct timespec times[2] = {{epoch, 0}, {epoch, 0}};
-    utimensat(AT_FDCWD, path.c_str(), times, AT_SYMLINK_NOFOLLOW);
-}
-
 // A directory such as systemd-machine-id-commit.service.d/ holds drop-ins
 // that amend a unit the image already has; they go in as they are.
 std::string install_dropins(const fs::path& system, const fs::path& dir, int64_t epoch) {
@@ -43,9 +37,9 @@ std::string install_dropins(const fs::path& system, const fs::path& dir, int64_t
     std::sort(confs.begin(), confs.end());
     for (const auto& conf : confs) {
         write_file_atomic(target / conf.filename(), read_file(conf), 0644);
-        set_time(target / conf.filename(), epoch);
+        set_times(target / conf.filename(), epoch);
     }
-    set_time(target, epoch);
+    set_times(target, epoch);
     return (dir.filename() / "").string();
 }
 
@@ -83,15 +77,15 @@ void install_unit(const fs::path& rootfs, const UnitTemplate& unit, int64_t epoc
     fs::path system = rootfs / "etc/systemd/system";
     fs::create_directories(system);
     write_file_atomic(system / unit.name, unit.text, 0644);
-    set_time(system / unit.name, epoch);
+    set_times(system / unit.name, epoch);
     for (const auto& target : unit.wanted_by) {
         fs::path wants = system / (target + ".wants");
         fs::create_directories(wants);
         fs::path link = wants / unit.name;
         fs::remove(link);
         fs::create_symlink("/etc/systemd/system/" + unit.name, link);
-        set_time(link, epoch);
-        set_time(wants, epoch);
+        set_times(link, epoch);
+        set_times(wants, epoch);
     }
 }
 
@@ -123,7 +117,7 @@ std::vector<std::string> install_units(const fs::path& rootfs, const fs::path& t
         fs::path link = system / name;
         fs::remove(link);
         fs::create_symlink("/dev/null", link);
-        set_time(link, epoch);
+        set_times(link, epoch);
     }
     return installed;
 }
