@@ -17,9 +17,10 @@ using lethe::exec::Command;
 
 namespace {
 
-BootOptions options_for(const std::string& image) {
+BootOptions options_for(const std::string& image, bool direct_kernel = false) {
     BootOptions options;
     options.image = image;
+    options.direct_kernel = direct_kernel;
     return resolve_paths(options);
 }
 
@@ -49,9 +50,7 @@ bool has(const Command& command, const std::string& word) {
 TEST_CASE("boot: the outputs beside the image are found by name", "[run]") {
     BootOptions options = options_for("out/web.qcow2");
     CHECK(options.kernel.empty()); // booted from the disk: no kernel needed
-    options.direct_kernel = true;
-    options.console_log.clear();
-    options = resolve_paths(options);
+    options = options_for("out/web.qcow2", true);
     CHECK(options.kernel == "out/web.vmlinuz");
     CHECK(options.initrd == "out/web.initrd");
     CHECK(options.console_log == "out/web.console.log");
@@ -166,10 +165,7 @@ TEST_CASE("boot: --firmware uefi adds OVMF as pflash, bios adds nothing", "[run]
 }
 
 TEST_CASE("boot: --direct boots the kernel and initrd beside the image with a console command line", "[run]") {
-    BootOptions options;
-    options.image = "out/web.qcow2";
-    options.direct_kernel = true;
-    options = resolve_paths(options);
+    BootOptions options = options_for("out/web.qcow2", true);
     Command command = qemu_command(options, machine_for(options));
     CHECK(value_of(command, "-kernel") == "out/web.vmlinuz");
     CHECK(value_of(command, "-initrd") == "out/web.initrd");
@@ -177,10 +173,7 @@ TEST_CASE("boot: --direct boots the kernel and initrd beside the image with a co
 }
 
 TEST_CASE("boot: paths with commas are escaped for QEMU", "[run]") {
-    BootOptions options;
-    options.image = "a,b/web.qcow2";
-    options.direct_kernel = true;
-    options = resolve_paths(options);
+    BootOptions options = options_for("a,b/web.qcow2", true);
     Command command = qemu_command(options, machine_for(options));
     CHECK(value_of(command, "-drive") == "file=a,,b/web.qcow2,format=qcow2,if=none,id=disk0");
     CHECK(value_of(command, "-chardev") == "file,id=console0,path=a,,b/web.console.log");
