@@ -3,12 +3,12 @@
 
 #include "build.hpp"
 
-#include "boot/esp.hpp"
+#include "bootloader/esp.hpp"
 #include "exec/command_runner.hpp"
-#include "fs/make_filesystem.hpp"
-#include "initrd/cpio_writer.hpp"
-#include "initrd/init_config.hpp"
-#include "initrd/resolve.hpp"
+#include "mkfs/make_filesystem.hpp"
+#include "initramfs/cpio_writer.hpp"
+#include "initramfs/init_config.hpp"
+#include "initramfs/resolve.hpp"
 #include "outputs/disk_formats.hpp"
 #include "outputs/disk_image.hpp"
 #include "outputs/manifest.hpp"
@@ -84,12 +84,12 @@ void require_tools(const plan::Plan& plan) {
         if (p.filesystem.type == "vfat") needed.insert(needed.end(), {{"mkfs.vfat", "dosfstools"}, {"mcopy", "mtools"}});
     }
     if (plan.rootfs.kind == spec::RootfsSource::Kind::mmdebstrap) needed.emplace_back("mmdebstrap", "mmdebstrap");
-    for (const auto& tool : boot::required_tools(plan)) needed.push_back(tool);
+    for (const auto& tool : bootloader::required_tools(plan)) needed.push_back(tool);
     std::string missing;
     for (const auto& [tool, package] : needed)
         if (!exec::tool_exists(tool)) missing += fmt::format("\n  {} (Debian package {})", tool, package);
     if (!missing.empty()) fail("missing tools:{}", missing);
-    boot::check_loader_files(plan, boot::LoaderFiles{});
+    bootloader::check_loader_files(plan, bootloader::LoaderFiles{});
     if (plan.tailscale) helper_program("lethe-decrypt"); // fail before staging, not after
     if (plan.hetzner) helper_program("lethe-metadata");
 }
@@ -132,7 +132,7 @@ void apply_overlays(const plan::Plan& plan, const Path& tree) {
 
 Path make_filesystem(const plan::PartitionPlan& p, const Path& source, const Path& image, uint64_t size,
                      int64_t epoch, exec::CommandRunner& runner) {
-    lethe::fs::make_filesystem(
+    mkfs::make_filesystem(
         {p.filesystem.type, p.filesystem.label, p.filesystem.uuid, p.filesystem.compression, source, image, size, epoch},
         runner);
     spdlog::info("{}: {} filesystem of {}", p.name, p.filesystem.type, human_size(stdfs::file_size(image)));
@@ -190,16 +190,16 @@ std::map<std::string, Path> make_filesystems(plan::Plan& plan, const Trees& tree
         images[p.name] = make_filesystem(p, trees.split.usr_tree, work / (p.name + ".img"), 0, epoch, runner);
         content[p.name] = stdfs::file_size(images[p.name]);
     }
-    auto usage = lethe::fs::measure_tree(trees.split.persist_tree);
-    content[plan.persist_partition] = lethe::fs::ext4_size_for(usage.bytes, usage.entries);
+    auto usage = mkfs::measure_tree(trees.split.persist_tree);
+    content[plan.persist_partition] = mkfs::ext4_size_for(usage.bytes, usage.entries);
     for (const auto& p : plan.partitions)
-        if (p.role == plan::Role::esp) content[p.name] = boot::esp_size_for(lethe::fs::measure_tree(trees.esp).bytes);
+        if (p.role == plan::Role::esp) content[p.name] = bootloader::esp_size_for(mkfs::measure_tree(trees.esp).bytes);
     plan::place_partitions(plan, content);
     for (const auto& p : plan.partitions) {
         if (p.role == plan::Role::usr || p.filesystem.type == "none") continue;
         images[p.name] = make_filesystem(p, source_of(p, trees), work / (p.name + ".img"), *p.size, epoch, runner);
-        if (p.role == plan::Role::esp && boot::wants(plan, "bios"))
-            runner.run(boot::install_syslinux(images[p.name], epoch));
+        if (p.role == plan::Role::esp && bootloader::wants(plan, "bios"))
+            runner.run(bootloader::install_syslinux(images[p.name], epoch));
     }
     return images;
 }
@@ -210,14 +210,14 @@ Path make_esp_tree(const plan::Plan& plan, const Path& kernel, const Path& initr
     bool has_esp = std::any_of(plan.partitions.begin(), plan.partitions.end(),
                                [](const auto& p) { return p.role == plan::Role::esp; });
     if (!has_esp || plan.firmware.empty()) return {};
-    manifest.boot_loaders = boot::stage_esp(plan, kernel, initrd, work / "esp", boot::LoaderFiles{});
+    manifest.boot_loaders = bootloader::stage_esp(plan, kernel, initrd, work / "esp", bootloader::LoaderFiles{});
     return work / "esp";
 }
 
 void partition_disk(const plan::Plan& plan, const Path& raw, const std::map<std::string, Path>& images) {
     Stage stage("partition the disk");
     outputs::assemble_disk(raw, plan, images);
-    if (boot::wants(plan, "bios")) boot::install_mbr_boot_code(raw, boot::LoaderFiles{}.gptmbr);
+    if (bootloader::wants(plan, "bios")) bootloader::install_mbr_boot_code(raw, bootloader::LoaderFiles{}.gptmbr);
     for (const auto& [name, image] : images) stdfs::remove(image);
     spdlog::info("disk: {} with {} partitions", human_size(*plan.disk_size), plan.partitions.size());
 }
@@ -225,11 +225,11 @@ void partition_disk(const plan::Plan& plan, const Path& raw, const std::map<std:
 void make_initrd(const plan::Plan& plan, const stage::SplitTree& tree, const std::string& kernel_version,
                  const Path& output, int64_t epoch, outputs::Manifest& manifest) {
     Stage stage("make the initrd");
-    auto modules = initrd::resolve_initrd_modules(plan, tree.usr_tree / "lib/modules" / kernel_version);
+    auto modules = initramfs::resolve_initrd_modules(plan, tree.usr_tree / "lib/modules" / kernel_version);
     bool has_e2fsck = stdfs::exists(stdfs::symlink_status(tree.usr_tree / "sbin/e2fsck"));
     if (!has_e2fsck) spdlog::warn("the image has no /usr/sbin/e2fsck: the persistent partition is mounted unchecked");
-    auto config = initrd::make_init_config(plan, tree, modules, has_e2fsck);
-    auto summary = initrd::write_initrd(output, helper_program("lethe-init"), initrd::render_init_config(config),
+    auto config = initramfs::make_init_config(plan, tree, modules, has_e2fsck);
+    auto summary = initramfs::write_initrd(output, helper_program("lethe-init"), initramfs::render_init_config(config),
                                         modules, plan.initrd.compression, epoch);
     manifest.initrd_modules = modules.names;
     spdlog::info("initrd: {} entries, {} ({} uncompressed)", summary.entries, human_size(summary.compressed_bytes),

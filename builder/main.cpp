@@ -5,7 +5,7 @@
 #include "part/inspect.hpp"
 #include "plan/plan.hpp"
 #include "plan/plan_json.hpp"
-#include "run/boot.hpp"
+#include "vm/boot.hpp"
 #include "secret/command.hpp"
 #include "spec/parse.hpp"
 #include "util/error.hpp"
@@ -73,7 +73,7 @@ int main(int argc, char** argv) {
     add_build_command(app);
     add_plan_command(app);
     add_inspect_command(app);
-    lethe::run::add_boot_command(app);
+    lethe::vm::add_boot_command(app);
     lethe::secret::add_secret_command(app);
     app.parse_complete_callback([&] { setup_logging(verbose); });
     try {

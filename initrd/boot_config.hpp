@@ -1,6 +1,6 @@
 #pragma once
 // /lethe/init.conf, the configuration `lethe build` writes into the initrd
-// (builder/initrd/init_config.cpp renders it; the format is in
+// (builder/initramfs/init_config.cpp renders it; the format is in
 // initrd/README.md). Parsing is pure so it is unit tested with the renderer.
 
 #include <string>

@@ -129,7 +129,7 @@ std::vector<std::string> tailscale_up_args(const spec::Tailscale& tailscale);
 // Partitions are aligned to 1 MiB, as every partitioning tool does since 2010.
 inline constexpr uint64_t alignment = 1024 * 1024;
 
-// An ESP is FAT16 or larger: 32 MiB at least (builder/boot/esp.cpp sizes it).
+// An ESP is FAT16 or larger: 32 MiB at least (builder/bootloader/esp.cpp sizes it).
 inline constexpr uint64_t esp_min_size = 32 * alignment;
 
 // The spec's choices turned into decisions: UUIDs, labels, modules, the

@@ -65,7 +65,7 @@ Json persistence_json(const Plan& plan) {
             {"entries", entries}};
 }
 
-// What each firmware runs; the files are on the ESP (builder/boot/esp.hpp).
+// What each firmware runs; the files are on the ESP (builder/bootloader/esp.hpp).
 Json boot_json(const Plan& plan) {
     Json loaders = Json::object();
     for (const auto& firmware : plan.firmware)

@@ -45,7 +45,7 @@ fs::path helper_program(const std::string& name) {
     std::vector<fs::path> candidates;
     if (const char* path = std::getenv(variable.c_str())) candidates.push_back(path);
     fs::path dir = executable_dir();
-    for (const char* sub : {".", "../initrd", "../decrypt", "../metadata", "../builder", "../lib/lethe"}) candidates.push_back(dir / sub / name);
+    for (const char* sub : {".", "../initrd", "../guest/decrypt", "../guest/metadata", "../builder", "../lib/lethe"}) candidates.push_back(dir / sub / name);
     return fs::weakly_canonical(first_existing(candidates, "the program " + name));
 }
 

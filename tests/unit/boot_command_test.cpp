@@ -2,8 +2,8 @@
 // repeatable flags. Nothing here starts QEMU.
 
 #include "exec/command_runner.hpp"
-#include "run/boot.hpp"
-#include "run/qemu_command.hpp"
+#include "vm/boot.hpp"
+#include "vm/qemu_command.hpp"
 #include "test_support.hpp"
 #include "util/error.hpp"
 
@@ -12,7 +12,7 @@
 #include <algorithm>
 #include <stdlib.h>
 
-using namespace lethe::run;
+using namespace lethe::vm;
 using lethe::exec::Command;
 
 namespace {

@@ -1,4 +1,4 @@
-#include "initrd/cpio_writer.hpp"
+#include "initramfs/cpio_writer.hpp"
 #include "util/error.hpp"
 #include "util/file.hpp"
 #include "util/sha256.hpp"
@@ -16,7 +16,7 @@
 #include <sys/stat.h>
 
 using namespace lethe;
-using namespace lethe::initrd;
+using namespace lethe::initramfs;
 namespace fs = std::filesystem;
 
 namespace {

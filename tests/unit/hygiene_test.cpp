@@ -60,7 +60,7 @@ TEST_CASE("parse_scrub_rules names the file and line of a bad rule", "[stage]") 
 }
 
 TEST_CASE("the shipped scrub rules parse", "[stage]") {
-    fs::path path = fs::path(LETHE_TEST_DATA) / "../templates/scrub.rules";
+    fs::path path = lethe::test::source_dir() / "templates/scrub.rules";
     auto rules = stage::parse_scrub_rules(read_file(path), "templates/scrub.rules");
     CHECK(rules.size() > 10);
     CHECK(std::any_of(rules.begin(), rules.end(),

@@ -4,7 +4,7 @@
 
 #include "initrd/boot_config.hpp"
 #include "initrd/failure.hpp"
-#include "initrd/init_config.hpp"
+#include "initramfs/init_config.hpp"
 #include "initrd/mount_options.hpp"
 #include "initrd/persisted_paths.hpp"
 #include "initrd/programs.hpp"
@@ -29,8 +29,8 @@ namespace {
 using test::TempDir;
 using test::write;
 
-initrd::InitConfig sample_config() {
-    initrd::InitConfig c;
+initramfs::InitConfig sample_config() {
+    initramfs::InitConfig c;
     c.timeout_seconds = 12;
     c.rescue_delay_seconds = 7;
     c.rescue = "/usr/bin/sh";
@@ -79,7 +79,7 @@ struct stat lstat_of(const fs::path& path) {
 
 TEST_CASE("lethe-init parses the config the builder renders", "[init]") {
     auto c = sample_config();
-    init::BootConfig p = init::parse_boot_config(initrd::render_init_config(c));
+    init::BootConfig p = init::parse_boot_config(initramfs::render_init_config(c));
     CHECK(p.timeout_seconds == 12);
     CHECK(p.rescue_delay_seconds == 7);
     CHECK(p.rescue == "/usr/bin/sh");
@@ -123,7 +123,7 @@ TEST_CASE("lethe-init's config defaults and optional directives", "[init]") {
 
 TEST_CASE("lethe-init decodes octal escapes as in /proc/mounts", "[init]") {
     CHECK(init::unescape_field("a\\134b\\043c\\011d\\040e\\012") == "a\\b#c\td e\n");
-    CHECK(init::unescape_field(initrd::escape_field("x y\t#\\\n")) == "x y\t#\\\n");
+    CHECK(init::unescape_field(initramfs::escape_field("x y\t#\\\n")) == "x y\t#\\\n");
     CHECK(init::split_fields("link  a\\040b\tc # trailing comment") ==
           std::vector<std::string>{"link", "a b", "c"});
     CHECK_THROWS_WITH(init::unescape_field("a\\04"), Catch::Contains("bad escape"));

@@ -1,11 +1,11 @@
-#include "initrd/init_config.hpp"
+#include "initramfs/init_config.hpp"
 
 #include <catch2/catch.hpp>
 
 using namespace lethe;
 
 TEST_CASE("lethe-init's config is rendered field by field, escaped", "[initrd]") {
-    initrd::InitConfig c;
+    initramfs::InitConfig c;
     c.timeout_seconds = 12;
     c.modules = {"/lib/modules/6.1/kernel/fs/erofs/erofs.ko"};
     c.device_modules = {{"/lib/modules/6.1/virtio_blk.ko", {"virtio:d00000002v*", "pci:v 1#"}}};
@@ -20,7 +20,7 @@ TEST_CASE("lethe-init's config is rendered field by field, escaped", "[initrd]")
     c.factory = {{"/usr/share/factory/etc", "/etc"}};
     c.directories = {{"/tmp", 01777}};
     c.binds = {{"/srv/my data", true, 1000, 1000, 0750}, {"/etc/machine-id", false, 0, 0, 0444}};
-    std::string text = initrd::render_init_config(c);
+    std::string text = initramfs::render_init_config(c);
     CHECK_THAT(text, Catch::Contains("timeout 12\nrescue_delay 30\nmodule /lib/modules/6.1/kernel/fs/erofs/erofs.ko\n"));
     CHECK_THAT(text, Catch::Contains("erofs.ko\nmodule_if /lib/modules/6.1/virtio_blk.ko virtio:d00000002v* pci:v\\0401\\043\n"
                                      "root_tmpfs"));
@@ -31,8 +31,8 @@ TEST_CASE("lethe-init's config is rendered field by field, escaped", "[initrd]")
     CHECK_THAT(text, !Catch::Contains("rescue "));
     CHECK_THAT(text, !Catch::Contains("grow_persist"));
     c.grow_persist = true;
-    CHECK_THAT(initrd::render_init_config(c), Catch::Contains("persist PARTUUID=bbbb ext4 /persist\ngrow_persist\n"));
-    CHECK(initrd::escape_field("a\\b#c\td") == "a\\134b\\043c\\011d");
+    CHECK_THAT(initramfs::render_init_config(c), Catch::Contains("persist PARTUUID=bbbb ext4 /persist\ngrow_persist\n"));
+    CHECK(initramfs::escape_field("a\\b#c\td") == "a\\134b\\043c\\011d");
 }
 
 TEST_CASE("modules with device patterns become module_if lines, the others module lines", "[initrd]") {
@@ -46,19 +46,19 @@ TEST_CASE("modules with device patterns become module_if lines, the others modul
     persist.filesystem.type = "ext4";
     plan.partitions = {usr, persist};
     plan.persist_mount = "/persist";
-    initrd::InitrdModules modules;
+    initramfs::InitrdModules modules;
     modules.names = {"erofs", "virtio_ring", "virtio_blk"};
     modules.paths_in_initrd = {"/m/erofs.ko", "/m/virtio_ring.ko", "/m/virtio_blk.ko"};
     modules.patterns = {{}, {"pci:v00001AF4d*", "virtio:d00000002v*"}, {"virtio:d00000002v*"}};
-    auto config = initrd::make_init_config(plan, stage::SplitTree{}, modules, false);
+    auto config = initramfs::make_init_config(plan, stage::SplitTree{}, modules, false);
     CHECK_FALSE(config.grow_persist);
     plan.persist_grow = true;
-    CHECK(initrd::make_init_config(plan, stage::SplitTree{}, modules, false).grow_persist);
+    CHECK(initramfs::make_init_config(plan, stage::SplitTree{}, modules, false).grow_persist);
     CHECK(config.modules == std::vector<std::string>{"/m/erofs.ko"});
     REQUIRE(config.device_modules.size() == 2);
     CHECK(config.device_modules[0].path == "/m/virtio_ring.ko");
     CHECK(config.device_modules[1].patterns == std::vector<std::string>{"virtio:d00000002v*"});
-    CHECK_THAT(initrd::render_init_config(config),
+    CHECK_THAT(initramfs::render_init_config(config),
                Catch::Contains("module /m/erofs.ko\nmodule_if /m/virtio_ring.ko pci:v00001AF4d* virtio:d00000002v*\n"
                                "module_if /m/virtio_blk.ko virtio:d00000002v*\n"));
 }

@@ -1,5 +1,5 @@
-#include "initrd/cpio_writer.hpp"
-#include "initrd/resolve.hpp"
+#include "initramfs/cpio_writer.hpp"
+#include "initramfs/resolve.hpp"
 #include "plan/plan.hpp"
 #include "util/error.hpp"
 
@@ -13,7 +13,7 @@
 #include <stdlib.h>
 
 using namespace lethe;
-using namespace lethe::initrd;
+using namespace lethe::initramfs;
 namespace fs = std::filesystem;
 
 namespace {

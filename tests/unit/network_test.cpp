@@ -54,7 +54,7 @@ void add_networkd(const fs::path& rootfs) {
     write(rootfs / "usr/bin/networkctl", "#!/bin/true\n");
 }
 
-const fs::path templates = fs::path(LETHE_TEST_DATA) / "../templates";
+const fs::path templates = lethe::test::source_dir() / "templates";
 
 } // namespace
 

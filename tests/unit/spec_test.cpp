@@ -3,6 +3,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "test_support.hpp"
+
 using namespace lethe;
 
 namespace {
@@ -141,7 +143,7 @@ TEST_CASE("a missing tarball or layout file is bad input", "[spec]") {
 }
 
 TEST_CASE("the shipped recipes and layouts parse", "[spec]") {
-    spec::Recipe r = spec::load_recipe(std::string(LETHE_TEST_DATA) + "/../images/debian.yaml");
+    spec::Recipe r = spec::load_recipe((lethe::test::source_dir() / "images/debian.yaml").string());
     CHECK(r.name == "debian");
     CHECK(r.layout.persistence.mount == "/persist");
     CHECK(r.layout.file.find("layouts/debian-server.yaml") != std::string::npos);

@@ -241,7 +241,7 @@ TEST_CASE("the staged tree holds the encrypted key, the flags and the unit, neve
     write(f.tmp.path / "lethe-decrypt", "\x7f"
                                         "ELF stand-in");
     std::string unit =
-        stage::install_tailscale(root, plan, fs::path(LETHE_SOURCE_DIR) / "templates/tailscale",
+        stage::install_tailscale(root, plan, lethe::test::source_dir() / "templates/tailscale",
                                  f.tmp.path / "lethe-decrypt", 1700000000);
     CHECK(unit == "tailscale-autoconnect.service");
 

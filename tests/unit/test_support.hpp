@@ -10,6 +10,9 @@
 
 namespace lethe::test {
 
+// The top of the source tree: templates/, images/, layouts/.
+std::filesystem::path source_dir();
+
 struct TempDir {
     std::filesystem::path path;
     TempDir() {

@@ -1,6 +1,6 @@
-#include "fs/make_filesystem.hpp"
+#include "mkfs/make_filesystem.hpp"
 
-#include "fs/ext4_times.hpp"
+#include "mkfs/ext4_times.hpp"
 
 #include "util/error.hpp"
 
@@ -10,7 +10,7 @@
 #include <fstream>
 #include <map>
 
-namespace lethe::fs {
+namespace lethe::mkfs {
 namespace {
 
 std::string epoch_text(const FilesystemJob& job) { return std::to_string(job.epoch); }
@@ -149,4 +149,4 @@ TreeUsage measure_tree(const std::filesystem::path& root) {
     return usage;
 }
 
-} // namespace lethe::fs
+} // namespace lethe::mkfs

@@ -1,4 +1,4 @@
-#include "run/boot.hpp"
+#include "vm/boot.hpp"
 
 #include "util/error.hpp"
 #include "util/size.hpp"
@@ -24,7 +24,7 @@ extern char** environ;
 
 namespace fs = std::filesystem;
 
-namespace lethe::run {
+namespace lethe::vm {
 namespace {
 
 // Scratch space for the overlay and the OVMF variable store, removed on every exit path.
@@ -275,4 +275,4 @@ void add_boot_command(CLI::App& app) {
     });
 }
 
-} // namespace lethe::run
+} // namespace lethe::vm

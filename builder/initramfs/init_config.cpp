@@ -1,8 +1,8 @@
-#include "initrd/init_config.hpp"
+#include "initramfs/init_config.hpp"
 
 #include <fmt/format.h>
 
-namespace lethe::initrd {
+namespace lethe::initramfs {
 namespace {
 
 std::string tmpfs_options(const spec::TmpfsRoot& root) {
@@ -78,4 +78,4 @@ std::string render_init_config(const InitConfig& c) {
     return out;
 }
 
-} // namespace lethe::initrd
+} // namespace lethe::initramfs

@@ -8,13 +8,13 @@
 // /dev/console node the kernel opens before devtmpfs is mounted, and the
 // kernel modules, decompressed so lethe-init only needs finit_module(2).
 
-#include "initrd/resolve.hpp"
+#include "initramfs/resolve.hpp"
 
 #include <cstdint>
 #include <filesystem>
 #include <string>
 
-namespace lethe::initrd {
+namespace lethe::initramfs {
 
 struct InitrdSummary {
     uint64_t entries = 0;
@@ -33,4 +33,4 @@ InitrdSummary write_initrd(const std::filesystem::path& out,
 // or .ko.gz. Throws lethe::Error when the result is not an ELF object.
 std::string read_kernel_module(const std::filesystem::path& source);
 
-} // namespace lethe::initrd
+} // namespace lethe::initramfs

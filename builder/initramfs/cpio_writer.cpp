@@ -1,4 +1,4 @@
-#include "initrd/cpio_writer.hpp"
+#include "initramfs/cpio_writer.hpp"
 
 #include "util/error.hpp"
 #include "util/file.hpp"
@@ -13,7 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-namespace lethe::initrd {
+namespace lethe::initramfs {
 namespace {
 
 enum class Kind { directory, file, character_device };
@@ -290,4 +290,4 @@ InitrdSummary write_initrd(const std::filesystem::path& out,
     return summary;
 }
 
-} // namespace lethe::initrd
+} // namespace lethe::initramfs

@@ -4,7 +4,7 @@
 // the terminal with a timeout.
 
 #include "exec/command_runner.hpp"
-#include "run/qemu_command.hpp"
+#include "vm/qemu_command.hpp"
 
 #include <string>
 
@@ -12,7 +12,7 @@ namespace CLI {
 class App;
 }
 
-namespace lethe::run {
+namespace lethe::vm {
 
 // "auto" (TCG unless KVM is usable; LETHE_QEMU_ACCEL overrides), "kvm" or "tcg".
 Accel choose_accel(const std::string& requested);
@@ -31,4 +31,4 @@ int boot(const BootOptions& options, const std::string& accel, exec::CommandRunn
 // Adds the `boot` subcommand to the command line.
 void add_boot_command(CLI::App& app);
 
-} // namespace lethe::run
+} // namespace lethe::vm

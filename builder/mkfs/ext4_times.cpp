@@ -1,4 +1,4 @@
-#include "fs/ext4_times.hpp"
+#include "mkfs/ext4_times.hpp"
 
 #include "util/error.hpp"
 #include "util/file.hpp"
@@ -8,7 +8,7 @@
 #include <sstream>
 #include <utility>
 
-namespace lethe::fs {
+namespace lethe::mkfs {
 namespace {
 
 using Range = std::pair<uint32_t, uint32_t>; // inclusive
@@ -108,4 +108,4 @@ void reset_inode_times(const std::filesystem::path& image, int64_t epoch, exec::
              errors.size() > 1 ? fmt::format(" (and {} more errors)", errors.size() - 1) : "");
 }
 
-} // namespace lethe::fs
+} // namespace lethe::mkfs

@@ -1,6 +1,6 @@
 #include "exec/command_runner.hpp"
-#include "fs/ext4_times.hpp"
-#include "fs/make_filesystem.hpp"
+#include "mkfs/ext4_times.hpp"
+#include "mkfs/make_filesystem.hpp"
 #include "util/error.hpp"
 #include "util/file.hpp"
 #include "util/sha256.hpp"
@@ -69,12 +69,12 @@ std::vector<std::string> env_of(const exec::Command& c, const std::string& key) 
 TEST_CASE("inodes_with_file_times: root and the used inodes from the first non-reserved one", "[fs]") {
     // 16 is in "17-16" (an empty range): used. 25-32 used (group 1 full), 41 used.
     std::vector<uint32_t> expected{2, 11, 12, 13, 14, 16, 17, 18, 25, 26, 27, 28, 29, 30, 31, 32, 41};
-    CHECK(fs::inodes_with_file_times(dumpe2fs_sample) == expected);
+    CHECK(mkfs::inodes_with_file_times(dumpe2fs_sample) == expected);
 }
 
 TEST_CASE("inodes_with_file_times refuses output it cannot read", "[fs]") {
-    CHECK_THROWS_WITH(fs::inodes_with_file_times("Inode count: 40\n"), Catch::Contains("First inode"));
-    CHECK_THROWS_WITH(fs::inodes_with_file_times("Inode count: 40\nFirst inode: 11\n  Free inodes: 12-x\n"),
+    CHECK_THROWS_WITH(mkfs::inodes_with_file_times("Inode count: 40\n"), Catch::Contains("First inode"));
+    CHECK_THROWS_WITH(mkfs::inodes_with_file_times("Inode count: 40\nFirst inode: 11\n  Free inodes: 12-x\n"),
                       Catch::Contains("'  Free inodes: 12-x'"));
 }
 
@@ -83,26 +83,26 @@ TEST_CASE("reset_times_script clears each time's extra field, then sets the time
                            "sif <2> ctime_extra 0\nsif <2> ctime @1700000000\n"
                            "sif <2> mtime_extra 0\nsif <2> mtime @1700000000\n"
                            "sif <2> crtime_extra 0\nsif <2> crtime @1700000000\n";
-    CHECK(fs::reset_times_script({2}, 1700000000) == expected);
-    CHECK(fs::reset_times_script({2, 12}, 5).find("sif <12> crtime @5\n") != std::string::npos);
+    CHECK(mkfs::reset_times_script({2}, 1700000000) == expected);
+    CHECK(mkfs::reset_times_script({2, 12}, 5).find("sif <12> crtime @5\n") != std::string::npos);
 }
 
 TEST_CASE("debugfs_errors keeps what is neither an echoed command nor the banner", "[fs]") {
     std::string output = "debugfs 1.47.0 (5-Feb-2023)\ndebugfs: sif <12> atime @1\n"
                          "<99999>: File not found by ext2_lookup \ndebugfs: sif <13> atime @1\n"
                          "sif: Filesystem not open\n";
-    CHECK(fs::debugfs_errors(output) ==
+    CHECK(mkfs::debugfs_errors(output) ==
           std::vector<std::string>{"<99999>: File not found by ext2_lookup ", "sif: Filesystem not open"});
-    CHECK(fs::debugfs_errors("debugfs 1.47.0 (5-Feb-2023)\ndebugfs: sif <2> atime @1\n").empty());
+    CHECK(mkfs::debugfs_errors("debugfs 1.47.0 (5-Feb-2023)\ndebugfs: sif <2> atime @1\n").empty());
 }
 
 TEST_CASE("make_filesystem resets the inode times of an ext4 made from a tree", "[fs]") {
     TempDir dir;
-    fs::FilesystemJob job{"ext4", "persist", "c2e1b7c3-c93c-4201-949c-cf26bb1bc538", "", dir.path / "tree",
+    mkfs::FilesystemJob job{"ext4", "persist", "c2e1b7c3-c93c-4201-949c-cf26bb1bc538", "", dir.path / "tree",
                           dir.path / "persist.img", 64ull << 20, 1700000000};
     ScriptedRunner runner;
     runner.outputs = {"", dumpe2fs_sample, "debugfs 1.47.0 (5-Feb-2023)\n"};
-    fs::make_filesystem(job, runner);
+    mkfs::make_filesystem(job, runner);
     REQUIRE(runner.commands.size() == 3);
     CHECK(runner.commands[0].argv[0] == "mke2fs");
     CHECK(runner.commands[1].argv == std::vector<std::string>{"dumpe2fs", job.image.string()});
@@ -111,19 +111,19 @@ TEST_CASE("make_filesystem resets the inode times of an ext4 made from a tree", 
     CHECK(fix.argv[5] == job.image.string());
     CHECK(env_of(fix, "E2FSPROGS_FAKE_TIME") == std::vector<std::string>{"1700000000"});
     REQUIRE(runner.scripts.size() == 1);
-    CHECK(runner.scripts[0] == fs::reset_times_script(fs::inodes_with_file_times(dumpe2fs_sample), 1700000000));
+    CHECK(runner.scripts[0] == mkfs::reset_times_script(mkfs::inodes_with_file_times(dumpe2fs_sample), 1700000000));
     CHECK_FALSE(stdfs::exists(fix.argv[4])); // the script is removed
 
     SECTION("an empty ext4 needs no fix-up") {
         job.source.clear();
         ScriptedRunner empty;
-        fs::make_filesystem(job, empty);
+        mkfs::make_filesystem(job, empty);
         CHECK(empty.commands.size() == 1);
     }
     SECTION("an error reported by debugfs fails the build") {
         ScriptedRunner failing;
         failing.outputs = {"", dumpe2fs_sample, "sif: Filesystem not open\nsif: Filesystem not open\n"};
-        CHECK_THROWS_WITH(fs::make_filesystem(job, failing),
+        CHECK_THROWS_WITH(mkfs::make_filesystem(job, failing),
                           Catch::Contains("persist.img") && Catch::Contains("Filesystem not open (and 1 more"));
     }
 }
@@ -134,9 +134,9 @@ TEST_CASE("vfat: the volume id survives --invariant, copies are sorted and stamp
     write(dir.path / "src/EFI/BOOT/b.efi", "b");
     write(dir.path / "src/EFI/BOOT/a.efi", "a");
     write(dir.path / "src/EFI/c.txt", "c");
-    fs::FilesystemJob job{"vfat", "ESP", "499b5caf-7a37-43be-bdc3-4942e1dc3c7f", "", dir.path / "src",
+    mkfs::FilesystemJob job{"vfat", "ESP", "499b5caf-7a37-43be-bdc3-4942e1dc3c7f", "", dir.path / "src",
                           dir.path / "esp.img", 32ull << 20, 1700000000};
-    auto commands = fs::mkfs_commands(job);
+    auto commands = mkfs::mkfs_commands(job);
     REQUIRE(commands.size() == 5);
     const auto& mkfs = commands[0].argv;
     auto invariant = std::find(mkfs.begin(), mkfs.end(), "--invariant");
@@ -169,9 +169,9 @@ TEST_CASE("ext4 from the same tree at another time is the same bytes (real mke2f
             struct timespec times[2] = {{source_time, 0}, {source_time, 123}};
             REQUIRE(utimensat(AT_FDCWD, (dir.path / p).c_str(), times, 0) == 0);
         }
-        fs::FilesystemJob job{"ext4", "persist", "c2e1b7c3-c93c-4201-949c-cf26bb1bc538", "", dir.path / "tree",
+        mkfs::FilesystemJob job{"ext4", "persist", "c2e1b7c3-c93c-4201-949c-cf26bb1bc538", "", dir.path / "tree",
                               dir.path / name, 16ull << 20, 1700000000};
-        fs::make_filesystem(job, runner);
+        mkfs::make_filesystem(job, runner);
         return sha256_file(job.image);
     };
     CHECK(make("a.img", 1000000000) == make("b.img", 1600000000));
@@ -179,9 +179,9 @@ TEST_CASE("ext4 from the same tree at another time is the same bytes (real mke2f
 
 TEST_CASE("erofs and squashfs run without SOURCE_DATE_EPOCH, which would only clamp times", "[fs]") {
     for (const char* type : {"erofs", "squashfs"}) {
-        fs::FilesystemJob job{type, "usr", "499b5caf-7a37-43be-bdc3-4942e1dc3c7f", "", "/tree", "/usr.img", 0,
+        mkfs::FilesystemJob job{type, "usr", "499b5caf-7a37-43be-bdc3-4942e1dc3c7f", "", "/tree", "/usr.img", 0,
                               1700000000};
-        auto commands = fs::mkfs_commands(job);
+        auto commands = mkfs::mkfs_commands(job);
         REQUIRE(commands.size() == 1);
         const auto& argv = commands[0].argv;
         REQUIRE(argv.size() > 4);
@@ -207,9 +207,9 @@ TEST_CASE("vfat from the same tree made in another order is the same bytes (real
     auto make = [&](const std::string& name, const std::vector<std::string>& order) {
         stdfs::remove_all(dir.path / "src");
         for (const auto& file : order) write(dir.path / "src/EFI/BOOT" / file, file + "\n");
-        fs::FilesystemJob job{"vfat", "ESP", "499b5caf-7a37-43be-bdc3-4942e1dc3c7f", "", dir.path / "src",
+        mkfs::FilesystemJob job{"vfat", "ESP", "499b5caf-7a37-43be-bdc3-4942e1dc3c7f", "", dir.path / "src",
                               dir.path / name, 32ull << 20, 1700000000};
-        fs::make_filesystem(job, runner);
+        mkfs::make_filesystem(job, runner);
         return sha256_file(job.image);
     };
     CHECK(make("a.img", {"a.efi", "b.efi", "c.efi"}) == make("b.img", {"c.efi", "b.efi", "a.efi"}));

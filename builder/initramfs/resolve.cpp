@@ -1,4 +1,4 @@
-#include "initrd/resolve.hpp"
+#include "initramfs/resolve.hpp"
 
 #include "util/did_you_mean.hpp"
 #include "util/error.hpp"
@@ -8,7 +8,7 @@
 #include <fnmatch.h>
 #include <spdlog/spdlog.h>
 
-namespace lethe::initrd {
+namespace lethe::initramfs {
 namespace {
 
 std::vector<std::string_view> split(std::string_view text, char separator) {
@@ -315,4 +315,4 @@ InitrdModules resolve_initrd_modules(const plan::Plan& plan,
     return result;
 }
 
-} // namespace lethe::initrd
+} // namespace lethe::initramfs

@@ -1,4 +1,4 @@
-#include "boot/esp.hpp"
+#include "bootloader/esp.hpp"
 
 #include "util/error.hpp"
 #include "util/file.hpp"
@@ -12,7 +12,7 @@
 
 namespace stdfs = std::filesystem;
 
-namespace lethe::boot {
+namespace lethe::bootloader {
 namespace {
 
 constexpr uint64_t mib = 1024 * 1024;
@@ -108,4 +108,4 @@ void install_mbr_boot_code(const stdfs::path& disk, const stdfs::path& gptmbr) {
     if (fsync(fd.get()) != 0) fail_errno("cannot write", disk.string());
 }
 
-} // namespace lethe::boot
+} // namespace lethe::bootloader

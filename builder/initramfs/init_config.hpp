@@ -2,7 +2,7 @@
 // The configuration lethe-init reads from /lethe/init.conf in the initrd (its
 // format is described in initrd/README.md). Rendering it is pure.
 
-#include "initrd/resolve.hpp"
+#include "initramfs/resolve.hpp"
 #include "plan/plan.hpp"
 #include "stage/split.hpp"
 
@@ -10,7 +10,7 @@
 #include <utility>
 #include <vector>
 
-namespace lethe::initrd {
+namespace lethe::initramfs {
 
 // A module lethe-init loads only once a device's modalias matches one of
 // its patterns (a disk driver the machine may not have).
@@ -46,4 +46,4 @@ std::string render_init_config(const InitConfig& config);
 // Fields with blanks or backslashes are written with octal escapes, as in /proc/mounts.
 std::string escape_field(const std::string& field);
 
-} // namespace lethe::initrd
+} // namespace lethe::initramfs

@@ -12,7 +12,7 @@
 #include <map>
 #include <string>
 
-namespace lethe::boot {
+namespace lethe::bootloader {
 
 // The boot loaders on the build host, from Debian packages.
 struct LoaderFiles {
@@ -56,4 +56,4 @@ exec::Command install_syslinux(const std::filesystem::path& esp_image, int64_t e
 // MBR's partition entry and signature after it stay as libfdisk wrote them.
 void install_mbr_boot_code(const std::filesystem::path& disk, const std::filesystem::path& gptmbr);
 
-} // namespace lethe::boot
+} // namespace lethe::bootloader

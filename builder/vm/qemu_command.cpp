@@ -1,11 +1,11 @@
-#include "run/qemu_command.hpp"
+#include "vm/qemu_command.hpp"
 
 #include "util/error.hpp"
 
 #include <charconv>
 #include <filesystem>
 
-namespace lethe::run {
+namespace lethe::vm {
 namespace {
 
 bool ends_with(const std::string& text, const std::string& suffix) {
@@ -121,4 +121,4 @@ exec::Command qemu_command(const BootOptions& options, const Machine& machine) {
     return command;
 }
 
-} // namespace lethe::run
+} // namespace lethe::vm

@@ -11,7 +11,7 @@
 #include <utility>
 #include <vector>
 
-namespace lethe::run {
+namespace lethe::vm {
 
 enum class Firmware { bios, uefi };
 enum class DiskBus { virtio, scsi };
@@ -72,4 +72,4 @@ std::string qemu_escape(const std::string& value);
 // The qemu-system-x86_64 command for resolved options on a machine.
 exec::Command qemu_command(const BootOptions& options, const Machine& machine);
 
-} // namespace lethe::run
+} // namespace lethe::vm

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-namespace lethe::fs {
+namespace lethe::mkfs {
 
 struct FilesystemJob {
     std::string type; // erofs, squashfs, ext4, vfat
@@ -42,4 +42,4 @@ struct TreeUsage {
 };
 TreeUsage measure_tree(const std::filesystem::path& root);
 
-} // namespace lethe::fs
+} // namespace lethe::mkfs

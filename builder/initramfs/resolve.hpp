@@ -26,7 +26,7 @@
 #include <string_view>
 #include <vector>
 
-namespace lethe::initrd {
+namespace lethe::initramfs {
 
 struct KernelModule {
     std::string path; // as in modules.dep: kernel/fs/ext4/ext4.ko[.xz|.zst|.gz]
@@ -111,4 +111,4 @@ struct InitrdModules {
 InitrdModules resolve_initrd_modules(const plan::Plan& plan,
                                      const std::filesystem::path& modules_dir);
 
-} // namespace lethe::initrd
+} // namespace lethe::initramfs

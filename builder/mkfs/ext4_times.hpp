@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-namespace lethe::fs {
+namespace lethe::mkfs {
 
 // The inodes that hold a file's times, from the output of `dumpe2fs IMAGE`:
 // the root directory (2) and every inode in use from the first non-reserved
@@ -37,4 +37,4 @@ std::vector<std::string> debugfs_errors(const std::string& output);
 // debugfs -w. The script is written next to the image and removed after.
 void reset_inode_times(const std::filesystem::path& image, int64_t epoch, exec::CommandRunner& runner);
 
-} // namespace lethe::fs
+} // namespace lethe::mkfs
