@@ -3,20 +3,28 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <exception>
 #include <string>
 
 namespace lethe {
 
 // Logs a pipeline stage as it starts and ends, with its duration, the way
-// mold's Timer does: `Stage stage("make filesystems");`
+// mold's Timer does: `Stage stage("make filesystems");`. A stage left by
+// an exception (more of them in flight than when it began) failed, and says
+// so: "make filesystems: failed after 1.20 s".
 class Stage {
 public:
-    explicit Stage(std::string name) : name_(std::move(name)), start_(std::chrono::steady_clock::now()) {
+    explicit Stage(std::string name)
+        : name_(std::move(name)), start_(std::chrono::steady_clock::now()),
+          exceptions_(std::uncaught_exceptions()) {
         spdlog::info("{} ...", name_);
     }
     ~Stage() {
         std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - start_;
-        spdlog::info("{}: done in {:.2f} s", name_, elapsed.count());
+        if (std::uncaught_exceptions() > exceptions_)
+            spdlog::info("{}: failed after {:.2f} s", name_, elapsed.count());
+        else
+            spdlog::info("{}: done in {:.2f} s", name_, elapsed.count());
     }
     Stage(const Stage&) = delete;
     Stage& operator=(const Stage&) = delete;
@@ -24,6 +32,7 @@ public:
 private:
     std::string name_;
     std::chrono::steady_clock::time_point start_;
+    int exceptions_;
 };
 
 } // namespace lethe
