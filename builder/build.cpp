@@ -24,6 +24,7 @@
 #include "stage/packages.hpp"
 #include "stage/split.hpp"
 #include "stage/tailscale.hpp"
+#include "stage/tree_root.hpp"
 #include "stage/units.hpp"
 #include "util/error.hpp"
 #include "util/file.hpp"
@@ -225,8 +226,10 @@ void partition_disk(const plan::Plan& plan, const Path& raw, const std::map<std:
 void make_initrd(const plan::Plan& plan, const stage::SplitTree& tree, const std::string& kernel_version,
                  const Path& output, int64_t epoch, outputs::Manifest& manifest) {
     Stage stage("make the initrd");
-    auto modules = initramfs::resolve_initrd_modules(plan, tree.usr_tree / "lib/modules" / kernel_version);
-    bool has_e2fsck = stdfs::exists(stdfs::symlink_status(tree.usr_tree / "sbin/e2fsck"));
+    // After the split the rootfs holds only /usr: links into /usr still resolve.
+    stage::TreeRoot rootfs(tree.usr_tree.parent_path());
+    auto modules = initramfs::resolve_initrd_modules(plan, rootfs, "usr/lib/modules/" + kernel_version);
+    bool has_e2fsck = rootfs.exists("usr/sbin/e2fsck");
     if (!has_e2fsck) spdlog::warn("the image has no /usr/sbin/e2fsck: the persistent partition is mounted unchecked");
     auto config = initramfs::make_init_config(plan, tree, modules, has_e2fsck);
     auto summary = initramfs::write_initrd(output, helper_program("lethe-init"), initramfs::render_init_config(config),

@@ -178,9 +178,14 @@ class LoadOrder {
     std::vector<std::string> order_;
 };
 
-std::string read_if_present(const std::filesystem::path& path) {
-    std::error_code ec;
-    return std::filesystem::exists(path, ec) ? read_file(path) : std::string();
+std::string read_if_present(const stage::TreeRoot& tree, const std::string& path) {
+    return tree.read(path).value_or("");
+}
+
+bool has_dotdot(std::string_view path) {
+    for (auto part : split(path, '/'))
+        if (part == "..") return true;
+    return false;
 }
 
 } // namespace
@@ -278,39 +283,40 @@ std::vector<std::vector<std::string>> device_patterns(const ModuleIndex& index,
     return out;
 }
 
-InitrdModules resolve_initrd_modules(const plan::Plan& plan,
-                                     const std::filesystem::path& modules_dir) {
+InitrdModules resolve_initrd_modules(const plan::Plan& plan, const stage::TreeRoot& tree,
+                                     const std::string& modules_dir) {
     InitrdModules result;
     if (plan.initrd.modules.empty() && plan.initrd.optional_modules.empty()) return result;
-    std::string version = modules_dir.filename().string();
-    auto dep = modules_dir / "modules.dep";
-    std::error_code ec;
-    if (!std::filesystem::exists(dep, ec))
-        fail_input("kernel {} has no '{}': its modules are missing or depmod was not run", version,
-                   dep.string());
+    std::string version = std::filesystem::path(modules_dir).filename().string();
+    auto dep = tree.read(modules_dir + "/modules.dep");
+    if (!dep)
+        fail_input("kernel {} has no {}: its modules are missing or depmod was not run", version,
+                   tree.shown(modules_dir + "/modules.dep"));
     auto index =
-        parse_module_index(read_file(dep), read_if_present(modules_dir / "modules.softdep"),
-                           read_if_present(modules_dir / "modules.builtin"),
-                           read_if_present(modules_dir / "modules.alias"),
-                           read_if_present(modules_dir / "modules.builtin.modinfo"));
+        parse_module_index(*dep, read_if_present(tree, modules_dir + "/modules.softdep"),
+                           read_if_present(tree, modules_dir + "/modules.builtin"),
+                           read_if_present(tree, modules_dir + "/modules.alias"),
+                           read_if_present(tree, modules_dir + "/modules.builtin.modinfo"));
     index.kernel_version = version;
-    index.directory = modules_dir.string();
+    index.directory = modules_dir;
     auto order = module_load_order(index, plan.initrd.modules, plan.initrd.optional_modules);
     result.patterns = device_patterns(index, plan.initrd.modules, plan.initrd.optional_modules, order);
     for (const auto& name : order) {
         const auto& path = index.modules.at(name).path;
-        if (path.starts_with('/'))
-            fail_input("modules.dep of kernel {} gives '{}' an absolute path, which lethe does not "
-                       "support",
-                       version, path);
-        auto source = modules_dir / path;
-        if (!std::filesystem::exists(source, ec))
-            fail_input("modules.dep of kernel {} lists '{}', which does not exist", version,
-                       source.string());
+        // depmod writes neither; either would name a file outside the modules.
+        if (path.starts_with('/') || has_dotdot(path))
+            fail_input("modules.dep of kernel {} gives '{}' {}, which lethe does not support",
+                       version, path, path.starts_with('/') ? "an absolute path" : "a '..' component");
+        std::string source = modules_dir + "/" + path;
+        if (!tree.is_regular_file(source)) {
+            auto link = tree.first_link(source);
+            fail_input("modules.dep of kernel {} lists '{}', which is not a file in the image{}",
+                       version, path, link ? ": " + *link : "");
+        }
         result.names.push_back(name);
         result.paths_in_initrd.push_back("/lib/modules/" + version + "/" +
                                          uncompressed_module_path(path));
-        result.sources.push_back(source);
+        result.sources.push_back(tree.host_path(source));
     }
     return result;
 }

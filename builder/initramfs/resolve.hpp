@@ -18,6 +18,7 @@
 // The parsing and ordering are pure functions of the files' texts.
 
 #include "plan/plan.hpp"
+#include "stage/tree_root.hpp"
 
 #include <filesystem>
 #include <map>
@@ -106,9 +107,11 @@ struct InitrdModules {
     std::vector<std::filesystem::path> sources; // in the image's tree, possibly compressed
 };
 
-// Reads the depmod files in `modules_dir` (<usr tree>/lib/modules/<kver>) and
-// resolves the plan's initrd modules against them.
-InitrdModules resolve_initrd_modules(const plan::Plan& plan,
-                                     const std::filesystem::path& modules_dir);
+// Reads the depmod files in `modules_dir` (/usr/lib/modules/<kver>, a path
+// in the image, resolved inside `tree` like every module it lists) and
+// resolves the plan's initrd modules against them. A modules.dep entry that
+// is absolute, has '..', or is not a regular file in the image is refused.
+InitrdModules resolve_initrd_modules(const plan::Plan& plan, const stage::TreeRoot& tree,
+                                     const std::string& modules_dir);
 
 } // namespace lethe::initramfs

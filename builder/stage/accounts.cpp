@@ -1,8 +1,9 @@
 #include "stage/accounts.hpp"
 
+#include "stage/tree_root.hpp"
+
 #include <algorithm>
 #include <cctype>
-#include <fstream>
 #include <sstream>
 
 namespace lethe::stage {
@@ -21,13 +22,6 @@ void parse_id_file(const std::string& text, std::map<std::string, uint32_t>& out
     }
 }
 
-std::string read_text(const std::string& path) {
-    std::ifstream in(path);
-    std::stringstream text;
-    text << in.rdbuf();
-    return text.str();
-}
-
 std::optional<uint32_t> lookup(const std::map<std::string, uint32_t>& ids, const std::string& name) {
     if (!name.empty() && std::all_of(name.begin(), name.end(), ::isdigit)) return static_cast<uint32_t>(std::stoul(name));
     auto it = ids.find(name);
@@ -44,8 +38,8 @@ Accounts parse_accounts(const std::string& passwd, const std::string& group) {
     return accounts;
 }
 
-Accounts load_accounts(const std::string& etc_dir) {
-    return parse_accounts(read_text(etc_dir + "/passwd"), read_text(etc_dir + "/group"));
+Accounts load_accounts(const TreeRoot& tree) {
+    return parse_accounts(tree.read("etc/passwd").value_or(""), tree.read("etc/group").value_or(""));
 }
 
 std::optional<uint32_t> user_id(const Accounts& accounts, const std::string& name) {

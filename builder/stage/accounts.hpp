@@ -9,6 +9,8 @@
 
 namespace lethe::stage {
 
+class TreeRoot;
+
 struct Accounts {
     std::map<std::string, uint32_t> users;
     std::map<std::string, uint32_t> groups;
@@ -16,7 +18,8 @@ struct Accounts {
 
 // Parses passwd(5) and group(5) text; malformed lines are skipped.
 Accounts parse_accounts(const std::string& passwd, const std::string& group);
-Accounts load_accounts(const std::string& etc_dir);
+// The image's /etc/passwd and /etc/group, read inside the tree.
+Accounts load_accounts(const TreeRoot& tree);
 
 // "sshd" or "105" -> 105; nullopt when the name is unknown.
 std::optional<uint32_t> user_id(const Accounts& accounts, const std::string& name_or_number);

@@ -1,6 +1,7 @@
 #include "stage/hetzner.hpp"
 
 #include "stage/image_files.hpp"
+#include "stage/tree_root.hpp"
 #include "stage/network.hpp"
 #include "stage/tailscale.hpp"
 #include "stage/units.hpp"
@@ -13,7 +14,7 @@ namespace fs = std::filesystem;
 
 namespace lethe::stage {
 void check_hetzner_rootfs(const fs::path& rootfs) {
-    if (!has_networkd(rootfs) || (!has_entry(rootfs / "usr/bin/networkctl") && !has_entry(rootfs / "bin/networkctl")))
+    if (!has_networkd(rootfs) || (!has_entry(rootfs, "usr/bin/networkctl") && !has_entry(rootfs, "bin/networkctl")))
         fail_input("the recipe has 'hetzner: {{metadata: true}}', which configures IPv6 through "
                    "systemd-networkd, but the rootfs has no systemd-networkd or networkctl: add the Debian "
                    "package systemd (Debian 12's ships both)");
@@ -23,12 +24,12 @@ std::string install_hetzner_metadata(const fs::path& rootfs, const plan::Hetzner
                                      const fs::path& templates, const fs::path& metadata_helper, int64_t epoch) {
     check_hetzner_rootfs(rootfs);
     install_file(rootfs, plan::metadata_helper_file, read_file(metadata_helper), 0755, epoch);
-    set_times((rootfs / fs::path(plan::metadata_helper_file).relative_path()).parent_path(), epoch);
+    set_times(rootfs, fs::path(plan::metadata_helper_file).parent_path().string(), epoch);
 
-    fs::path ssh = rootfs / "root/.ssh";
-    fs::create_directories(ssh);
-    fs::permissions(ssh, fs::perms::owner_all, fs::perm_options::replace);
-    set_times(ssh, epoch);
+    TreeRoot tree(rootfs);
+    tree.make_directories("root/.ssh", 0700);
+    tree.chmod("root/.ssh", 0700);
+    tree.set_times("root/.ssh", epoch);
 
     const std::string unit_name = plan::hetzner_unit;
     const std::map<std::string, std::string> values = {

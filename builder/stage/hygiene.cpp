@@ -1,5 +1,6 @@
 #include "stage/hygiene.hpp"
 
+#include "stage/tree_root.hpp"
 #include "util/did_you_mean.hpp"
 #include "util/error.hpp"
 #include "util/file.hpp"
@@ -239,10 +240,12 @@ std::vector<ScrubRule> parse_scrub_rules(const std::string& text, const std::str
 }
 
 ScrubResult scrub_instance_identity(const fs::path& rootfs, const std::vector<ScrubRule>& rules) {
-    Fd root(open(rootfs.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    if (root.get() < 0) fail_errno("cannot open the rootfs", rootfs.string());
+    // The walk goes a name at a time from the tree's own descriptor, each
+    // opened with O_NOFOLLOW: it never leaves the tree, and never resolves a
+    // link at all (so a link is scrubbed itself, never what it points at).
+    TreeRoot root(rootfs);
     Scrubber scrubber(rootfs);
-    for (const auto& rule : rules) scrubber.apply(root.get(), rule);
+    for (const auto& rule : rules) scrubber.apply(root.fd(), rule);
     ScrubResult result{scrubber.removed()};
     spdlog::info("scrubbed {} paths of instance identity and history", result.removed.size());
     return result;

@@ -1,30 +1,25 @@
 #include "stage/image_files.hpp"
 
-#include "util/file.hpp"
-
-#include <fcntl.h>
-#include <sys/stat.h>
+#include "stage/tree_root.hpp"
 
 namespace fs = std::filesystem;
 
 namespace lethe::stage {
 
-bool has_entry(const fs::path& path) {
-    std::error_code ec;
-    return fs::exists(fs::symlink_status(path, ec));
+bool has_entry(const fs::path& rootfs, const std::string& image_path) {
+    return TreeRoot(rootfs).exists(image_path);
 }
 
-void set_times(const fs::path& path, int64_t epoch) {
-    struct timespec times[2] = {{epoch, 0}, {epoch, 0}};
-    utimensat(AT_FDCWD, path.c_str(), times, AT_SYMLINK_NOFOLLOW);
+void set_times(const fs::path& rootfs, const std::string& image_path, int64_t epoch) {
+    TreeRoot(rootfs).set_times(image_path, epoch);
 }
 
-void install_file(const fs::path& rootfs, const std::string& image_path, const std::string& content, unsigned mode,
-                  int64_t epoch) {
-    fs::path target = rootfs / fs::path(image_path).relative_path();
-    fs::create_directories(target.parent_path());
-    write_file_atomic(target, content, mode);
-    set_times(target, epoch);
+void install_file(const fs::path& rootfs, const std::string& image_path, const std::string& content,
+                  unsigned mode, int64_t epoch) {
+    TreeRoot tree(rootfs);
+    tree.make_directories(fs::path(relative_in_tree(image_path)).parent_path().string());
+    tree.write_atomic(image_path, content, mode);
+    tree.set_times(image_path, epoch);
 }
 
 } // namespace lethe::stage

@@ -8,6 +8,7 @@ namespace lethe::stage {
 
 struct KernelFiles {
     std::string version;               // "6.1.0-28-cloud-amd64"
+    // Host paths with the rootfs's links resolved inside it (TreeRoot::host_path).
     std::filesystem::path image;       // vmlinuz
     std::filesystem::path modules_dir; // lib/modules/<version> inside the rootfs
 };

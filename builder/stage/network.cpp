@@ -13,7 +13,7 @@ namespace {
 
 bool has_any(const fs::path& rootfs, std::initializer_list<const char*> paths) {
     for (const char* path : paths)
-        if (has_entry(rootfs / path)) return true;
+        if (has_entry(rootfs, path)) return true;
     return false;
 }
 
@@ -26,7 +26,7 @@ bool has_networkd(const fs::path& rootfs) {
 }
 
 std::vector<exec::Command> enable_networkd_commands(const fs::path& rootfs) {
-    if (has_entry(rootfs / "etc/systemd/system/multi-user.target.wants/systemd-networkd.service")) return {};
+    if (has_entry(rootfs, "etc/systemd/system/multi-user.target.wants/systemd-networkd.service")) return {};
     return {{{"systemctl", "--root=" + rootfs.string(), "enable", "systemd-networkd.service"}}};
 }
 
@@ -42,9 +42,9 @@ bool install_network(const fs::path& rootfs, const plan::NetworkPlan& network, c
                      "'network: {dhcp: false}' to silence this");
         return false;
     }
-    fs::path target = rootfs / fs::path(plan::dhcp_network_file).relative_path();
+    fs::path target = fs::path(plan::dhcp_network_file);
     install_file(rootfs, plan::dhcp_network_file, read_file(templates / target.filename()), 0644, epoch);
-    set_times(target.parent_path(), epoch);
+    set_times(rootfs, target.parent_path().string(), epoch);
     auto commands = enable_networkd_commands(rootfs);
     if (!commands.empty() && !exec::tool_exists("systemctl"))
         fail("enabling systemd-networkd in the image needs systemctl: install the Debian package systemd");

@@ -1,6 +1,6 @@
 #include "stage/packages.hpp"
 
-#include "util/file.hpp"
+#include "stage/tree_root.hpp"
 
 #include <algorithm>
 #include <sstream>
@@ -34,9 +34,9 @@ std::vector<Package> parse_dpkg_status(const std::string& status) {
 }
 
 std::vector<Package> installed_packages(const std::filesystem::path& rootfs) {
-    std::filesystem::path status = rootfs / "var/lib/dpkg/status";
-    if (!std::filesystem::is_regular_file(std::filesystem::symlink_status(status))) return {};
-    return parse_dpkg_status(read_file(status));
+    TreeRoot tree(rootfs);
+    if (!tree.is_regular_file("var/lib/dpkg/status")) return {};
+    return parse_dpkg_status(tree.read("var/lib/dpkg/status").value_or(""));
 }
 
 } // namespace lethe::stage

@@ -1,6 +1,7 @@
 #include "stage/split.hpp"
 
 #include "stage/accounts.hpp"
+#include "stage/tree_root.hpp"
 #include "util/error.hpp"
 
 #include <spdlog/spdlog.h>
@@ -27,64 +28,55 @@ bool contains(const std::vector<std::string>& list, const std::string& name) {
     return std::find(list.begin(), list.end(), name) != list.end();
 }
 
-struct stat lstat_or_fail(const fs::path& path) {
-    struct stat st {};
-    if (lstat(path.c_str(), &st) != 0) fail_errno("cannot stat", path.string());
-    return st;
+// The split moves what it finds and never follows a link to find it
+// (Follow::never): a rootfs whose /var is a link to a host path must not
+// move the host's /var/lib. The trees are resolved with TreeRoot.
+struct stat lstat_or_fail(const TreeRoot& tree, const std::string& path) {
+    auto st = tree.lstat(path);
+    if (!st) fail("cannot stat {}: it is gone", tree.shown(path));
+    return *st;
 }
 
-void set_times(const fs::path& path, int64_t epoch) {
-    struct timespec times[2] = {{epoch, 0}, {epoch, 0}};
-    if (utimensat(AT_FDCWD, path.c_str(), times, AT_SYMLINK_NOFOLLOW) != 0) fail_errno("cannot set the time of", path.string());
+void move(const TreeRoot& tree, const std::string& from, const std::string& to) {
+    tree.rename(from, to, Follow::never);
 }
 
-void move(const fs::path& from, const fs::path& to) {
-    if (rename(from.c_str(), to.c_str()) != 0) fail_errno("cannot move '" + from.string() + "' to", to.string());
+void make_directory(const TreeRoot& tree, const std::string& path, uint32_t mode, int64_t epoch) {
+    tree.make_directories(path, mode, epoch, Follow::never);
+    tree.chmod(path, mode); // it may have been there already
+    tree.set_times(path, epoch);
 }
 
-void make_directory(const fs::path& path, uint32_t mode, int64_t epoch) {
-    if (mkdir(path.c_str(), mode) != 0 && errno != EEXIST) fail_errno("cannot create", path.string());
-    chmod(path.c_str(), mode); // mkdir applies the umask
-    set_times(path, epoch);
-}
-
-void make_parents(const fs::path& root, const fs::path& relative, int64_t epoch) {
-    fs::path current = root;
-    for (const auto& part : relative.parent_path()) {
-        current /= part;
-        if (!fs::exists(fs::symlink_status(current))) make_directory(current, 0755, epoch);
-    }
+void make_parents(const TreeRoot& tree, const fs::path& relative, int64_t epoch) {
+    tree.make_directories(relative.parent_path().string(), 0755, epoch, Follow::never);
 }
 
 // /bin as a real directory (a rootfs without merged /usr): its content moves
 // into /usr/bin and /bin becomes a link, as usrmerge would do.
-void merge_into_usr(const fs::path& rootfs, const std::string& name, int64_t epoch) {
-    fs::path from = rootfs / name, into = rootfs / "usr" / name;
-    if (!fs::exists(into)) make_directory(into, 0755, epoch);
-    for (const auto& entry : fs::directory_iterator(from)) {
-        fs::path target = into / entry.path().filename();
-        if (fs::exists(fs::symlink_status(target)))
-            fail_input("cannot merge /{0}/{1} into /usr/{0}/{1}: both exist in the rootfs", name,
-                       entry.path().filename().string());
-        move(entry.path(), target);
+void merge_into_usr(const TreeRoot& tree, const std::string& name, int64_t epoch) {
+    std::string into = "usr/" + name;
+    if (!tree.exists(into)) make_directory(tree, into, 0755, epoch);
+    for (const auto& child : tree.list(name)) {
+        if (tree.exists(into + "/" + child))
+            fail_input("cannot merge /{0}/{1} into /usr/{0}/{1}: both exist in the rootfs", name, child);
+        move(tree, name + "/" + child, into + "/" + child);
     }
-    fs::remove(from);
+    tree.remove(name);
 }
 
-std::vector<Link> merge_usr(const fs::path& rootfs, int64_t epoch) {
+std::vector<Link> merge_usr(const TreeRoot& tree, int64_t epoch) {
     std::vector<Link> links;
     for (const auto& name : merged_dirs) {
-        fs::path path = rootfs / name;
-        auto status = fs::symlink_status(path);
-        if (!fs::exists(status)) continue;
-        if (fs::is_symlink(status)) {
-            std::string target = fs::read_symlink(path).string();
+        auto st = tree.lstat(name);
+        if (!st) continue;
+        if (S_ISLNK(st->st_mode)) {
+            std::string target = tree.read_link(name);
             if (target.rfind('/', 0) == 0) target = target.substr(1);
             links.push_back({name, target});
-            fs::remove(path);
+            tree.remove(name);
             continue;
         }
-        merge_into_usr(rootfs, name, epoch);
+        merge_into_usr(tree, name, epoch);
         links.push_back({name, "usr/" + name});
     }
     return links;
@@ -102,55 +94,42 @@ uint32_t resolve_owner(const std::optional<std::string>& name, bool user, const 
 
 // Moves the rootfs's content of one persisted path into the persistent tree
 // and leaves an empty mount point of the same kind behind.
-PersistedPath persist(const fs::path& rootfs, const fs::path& persist_tree, const plan::PersistEntry& entry,
+PersistedPath persist(const TreeRoot& rootfs, const TreeRoot& persist_tree, const plan::PersistEntry& entry,
                       const Accounts& accounts, int64_t epoch) {
     fs::path relative = fs::path(entry.path).relative_path();
-    fs::path source = rootfs / relative, target = persist_tree / relative;
+    const std::string path = relative.string();
     make_parents(persist_tree, relative, epoch);
     make_parents(rootfs, relative, epoch);
     PersistedPath out{entry.path, entry.directory, 0, 0, entry.directory ? 0755u : 0644u};
-    auto status = fs::symlink_status(source);
-    if (fs::exists(status)) {
-        if (fs::is_symlink(status))
+    if (auto st = rootfs.lstat(path)) {
+        if (S_ISLNK(st->st_mode))
             fail_input("persisted path '{}' is a symlink in the rootfs (to '{}'): persist its target instead", entry.path,
-                       fs::read_symlink(source).string());
-        if (fs::is_directory(status) != entry.directory)
+                       rootfs.read_link(path));
+        if (S_ISDIR(st->st_mode) != entry.directory)
             fail_input("persisted path '{}' is a {} in the rootfs but listed under {}", entry.path,
                        entry.directory ? "file" : "directory", entry.directory ? "directories" : "files");
-        struct stat st = lstat_or_fail(source);
-        out.uid = st.st_uid, out.gid = st.st_gid, out.mode = st.st_mode & 07777;
-        move(source, target);
+        out.uid = st->st_uid, out.gid = st->st_gid, out.mode = st->st_mode & 07777;
+        move_between(rootfs, path, persist_tree, path, Follow::never);
     } else if (entry.directory) {
-        make_directory(target, out.mode, epoch);
+        make_directory(persist_tree, path, out.mode, epoch);
     } else {
-        int fd = open(target.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, out.mode);
-        if (fd < 0) fail_errno("cannot create", target.string());
-        close(fd);
-        set_times(target, epoch);
+        persist_tree.open(path, O_WRONLY | O_CREAT | O_EXCL, out.mode, Follow::never);
+        persist_tree.set_times(path, epoch);
     }
     out.uid = resolve_owner(entry.user, true, accounts, entry.path, out.uid);
     out.gid = resolve_owner(entry.group, false, accounts, entry.path, out.gid);
     if (entry.mode) out.mode = *entry.mode;
-    if (lchown(target.c_str(), out.uid, out.gid) != 0) fail_errno("cannot change the owner of", target.string());
-    if (chmod(target.c_str(), out.mode) != 0) fail_errno("cannot change the mode of", target.string());
+    persist_tree.chown(path, out.uid, out.gid);
+    persist_tree.chmod(path, out.mode);
     // The mount point left in the image: same kind, owner and mode.
     if (entry.directory) {
-        make_directory(source, out.mode, epoch);
+        make_directory(rootfs, path, out.mode, epoch);
     } else {
-        int fd = open(source.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, out.mode);
-        if (fd < 0) fail_errno("cannot create", source.string());
-        close(fd);
-        set_times(source, epoch);
+        rootfs.open(path, O_WRONLY | O_CREAT | O_EXCL, out.mode, Follow::never);
+        rootfs.set_times(path, epoch);
     }
-    if (lchown(source.c_str(), out.uid, out.gid) != 0) fail_errno("cannot change the owner of", source.string());
+    rootfs.chown(path, out.uid, out.gid);
     return out;
-}
-
-std::vector<fs::path> sorted_entries(const fs::path& dir) {
-    std::vector<fs::path> entries;
-    for (const auto& entry : fs::directory_iterator(dir)) entries.push_back(entry.path());
-    std::sort(entries.begin(), entries.end());
-    return entries;
 }
 
 } // namespace
@@ -159,28 +138,35 @@ SplitTree split_rootfs(const fs::path& rootfs, const fs::path& persist_tree, con
     SplitTree tree;
     tree.usr_tree = rootfs / "usr";
     tree.persist_tree = persist_tree;
-    if (!fs::is_directory(fs::symlink_status(tree.usr_tree)))
+    TreeRoot root(rootfs);
+    auto usr = root.lstat("usr");
+    if (!usr || !S_ISDIR(usr->st_mode))
         fail_input("the rootfs has no /usr directory: lethe images keep the OS in /usr");
-    make_directory(persist_tree, 0755, epoch);
-    tree.links = merge_usr(rootfs, epoch);
+    // The persistent tree itself is lethe's own, in the work directory.
+    if (mkdir(persist_tree.c_str(), 0755) != 0 && errno != EEXIST) fail_errno("cannot create", persist_tree.string());
+    chmod(persist_tree.c_str(), 0755); // mkdir applies the umask
+    struct timespec times[2] = {{epoch, 0}, {epoch, 0}};
+    if (utimensat(AT_FDCWD, persist_tree.c_str(), times, 0) != 0) fail_errno("cannot set the times of", persist_tree.string());
+    TreeRoot persist_root(persist_tree, "the persistent tree");
+    tree.links = merge_usr(root, epoch);
 
-    Accounts accounts = load_accounts((rootfs / "etc").string());
-    for (const auto& entry : plan.persisted) tree.persisted.push_back(persist(rootfs, persist_tree, entry, accounts, epoch));
+    Accounts accounts = load_accounts(root);
+    for (const auto& entry : plan.persisted) tree.persisted.push_back(persist(root, persist_root, entry, accounts, epoch));
 
-    fs::path factory = rootfs / factory_dir;
-    make_parents(rootfs, fs::path(factory_dir) / "x", epoch);
-    for (const auto& path : sorted_entries(rootfs)) {
-        std::string name = path.filename().string();
-        auto status = fs::symlink_status(path);
+    const std::string factory = factory_dir;
+    make_parents(root, fs::path(factory_dir) / "x", epoch);
+    for (const auto& name : root.list("")) {
         if (name == "usr") continue;
-        if (contains(api_dirs, name) || contains(dropped, name) || !fs::is_directory(status)) {
-            if (contains(api_dirs, name)) tree.directories.push_back({"/" + name, lstat_or_fail(path).st_mode & 07777u});
+        struct stat st = lstat_or_fail(root, name);
+        if (contains(api_dirs, name) || contains(dropped, name) || !S_ISDIR(st.st_mode)) {
+            if (contains(api_dirs, name)) tree.directories.push_back({"/" + name, st.st_mode & 07777u});
             else spdlog::debug("leaving /{} out of the image", name);
-            fs::remove_all(path);
+            root.remove_all(name);
             continue;
         }
-        fs::remove_all(factory / name); // e.g. systemd's own partial factory/etc: the image's /etc replaces it
-        move(path, factory / name);
+        // e.g. systemd's own partial factory/etc: the image's /etc replaces it
+        root.remove_all(factory + "/" + name, Follow::never);
+        move(root, name, factory + "/" + name);
         tree.factory.push_back(name);
     }
     for (const auto& name : api_dirs)

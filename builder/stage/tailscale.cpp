@@ -1,6 +1,7 @@
 #include "stage/tailscale.hpp"
 
 #include "stage/image_files.hpp"
+#include "stage/tree_root.hpp"
 #include "stage/units.hpp"
 #include "util/error.hpp"
 #include "util/file.hpp"
@@ -13,29 +14,25 @@ namespace fs = std::filesystem;
 namespace lethe::stage {
 namespace {
 
-// Never follows a link: in a rootfs, an absolute link points into the host.
-// A link counts as present; a regular file must be executable.
-bool is_program(const fs::path& path) {
-    std::error_code ec;
-    fs::file_status status = fs::symlink_status(path, ec);
-    if (ec || !fs::exists(status)) return false;
-    if (fs::is_symlink(status)) return true;
-    return fs::is_regular_file(status) &&
-           (status.permissions() & (fs::perms::owner_exec | fs::perms::group_exec |
-                                    fs::perms::others_exec)) != fs::perms::none;
+// Resolved inside the rootfs, the last name not followed: a link counts as
+// present; a regular file must be executable.
+bool is_program(const fs::path& rootfs, const std::string& image_path) {
+    auto st = TreeRoot(rootfs).lstat(image_path);
+    if (!st) return false;
+    return S_ISLNK(st->st_mode) || (S_ISREG(st->st_mode) && (st->st_mode & 0111) != 0);
 }
 
 
 } // namespace
 
 void check_tailscale_rootfs(const fs::path& rootfs) {
-    if (!is_program(rootfs / "usr/bin/tailscale") && !is_program(rootfs / "usr/sbin/tailscale"))
+    if (!is_program(rootfs, "usr/bin/tailscale") && !is_program(rootfs, "usr/sbin/tailscale"))
         fail_input("the recipe enables tailscale but the rootfs has no tailscale CLI "
                    "(/usr/bin/tailscale): add the "
                    "tailscale package (from pkgs.tailscale.com) to the rootfs, or remove "
                    "'tailscale:' from the recipe");
     for (const char* dir : {"usr/lib/systemd/system", "lib/systemd/system", "etc/systemd/system"})
-        if (has_entry(rootfs / dir / "tailscaled.service")) return;
+        if (has_entry(rootfs, std::string(dir) + "/tailscaled.service")) return;
     fail_input(
         "the recipe enables tailscale but the rootfs has no tailscaled.service (looked in "
         "/usr/lib/systemd/system, "
@@ -88,7 +85,7 @@ std::string install_tailscale(const fs::path& rootfs, const plan::Plan& plan,
                                                                 values, unit_name)),
                  epoch);
     for (const char* dir : {"usr/lib/lethe/tailscale", "usr/lib/lethe"})
-        set_times(rootfs / dir, epoch);
+        set_times(rootfs, dir, epoch);
     spdlog::info("tailscale: {} enabled; {} flags for tailscale up", unit_name,
                  plan.tailscale->up_args.size());
     return unit_name;

@@ -16,12 +16,11 @@
 
 #include "util/file.hpp"
 
-#include <sys/stat.h>
-
 #include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <sys/stat.h>
 #include <vector>
 
 namespace lethe::stage {
@@ -32,7 +31,7 @@ enum class Follow {
 };
 
 class TreeRoot {
-public:
+  public:
     // `label` names the tree in messages: "the rootfs", "the persistent tree".
     explicit TreeRoot(const std::filesystem::path& root, std::string label = "the rootfs");
 
@@ -72,7 +71,8 @@ public:
     // Removes the entry itself (a link, not its target); missing is fine.
     void remove(const std::string& path) const;
     void remove_all(const std::string& path, Follow follow = Follow::in_root) const;
-    void rename(const std::string& from, const std::string& to, Follow follow = Follow::in_root) const;
+    void rename(const std::string& from, const std::string& to,
+                Follow follow = Follow::in_root) const;
 
     std::string read_link(const std::string& path) const;
     // The names in a directory, sorted, without "." and "..".
@@ -89,6 +89,10 @@ public:
 
     // "'/etc/machine-id' in the rootfs", for messages.
     std::string shown(const std::string& path) const;
+    // The first link on the way that is to blame, for messages: "'/etc' is
+    // a symlink to '/x', which leads nowhere inside the rootfs"; nullopt
+    // when there is no link on the way.
+    std::optional<std::string> first_link(const std::string& path) const;
 
     // The directory holding the last name of `path`, and that name.
     struct Parent {
@@ -97,14 +101,11 @@ public:
     };
     Parent parent(const std::string& path, Follow follow = Follow::in_root) const;
 
-    friend void move_between(const TreeRoot& from_tree, const std::string& from, const TreeRoot& to_tree,
-                             const std::string& to);
-
-private:
+  private:
     // The fd, or -errno.
     int resolve(const std::string& path, int flags, unsigned mode, Follow follow) const;
-    [[noreturn]] void refuse(const std::string& what, const std::string& path, int err, Follow follow) const;
-    std::optional<std::string> first_link(const std::string& path) const;
+    [[noreturn]] void refuse(const std::string& what, const std::string& path, int err,
+                             Follow follow) const;
 
     std::filesystem::path path_;
     std::string label_;
@@ -113,9 +114,9 @@ private:
 
 // Moves an entry from one tree to another on the same filesystem, each
 // path's parent resolved in its own tree (the split moves /var/lib from the
-// rootfs into the persistent tree). Links on the way are refused.
+// rootfs into the persistent tree); the entry itself is never followed.
 void move_between(const TreeRoot& from_tree, const std::string& from, const TreeRoot& to_tree,
-                  const std::string& to);
+                  const std::string& to, Follow follow = Follow::in_root);
 
 // "/etc//systemd/./system/" -> "etc/systemd/system"; "/" -> "".
 std::string relative_in_tree(const std::string& path);

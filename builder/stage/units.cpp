@@ -1,6 +1,7 @@
 #include "stage/units.hpp"
 
 #include "stage/image_files.hpp"
+#include "stage/tree_root.hpp"
 #include "util/error.hpp"
 #include "util/file.hpp"
 
@@ -27,19 +28,22 @@ std::vector<std::string> words(const std::string& text) {
     return out;
 }
 
+// Where lethe's units go, as a path in the image (resolved inside the rootfs).
+const std::string system_dir = "etc/systemd/system";
+
 // A directory such as systemd-machine-id-commit.service.d/ holds drop-ins
 // that amend a unit the image already has; they go in as they are.
-std::string install_dropins(const fs::path& system, const fs::path& dir, int64_t epoch) {
-    fs::path target = system / dir.filename();
-    fs::create_directories(target);
+std::string install_dropins(const TreeRoot& tree, const fs::path& dir, int64_t epoch) {
+    std::string target = system_dir + "/" + dir.filename().string();
+    tree.make_directories(target);
     std::vector<fs::path> confs;
     for (const auto& entry : fs::directory_iterator(dir)) confs.push_back(entry.path());
     std::sort(confs.begin(), confs.end());
     for (const auto& conf : confs) {
-        write_file_atomic(target / conf.filename(), read_file(conf), 0644);
-        set_times(target / conf.filename(), epoch);
+        tree.write_atomic(target + "/" + conf.filename().string(), read_file(conf), 0644);
+        tree.set_times(target + "/" + conf.filename().string(), epoch);
     }
-    set_times(target, epoch);
+    tree.set_times(target, epoch);
     return (dir.filename() / "").string();
 }
 
@@ -74,18 +78,18 @@ std::vector<std::string> parse_unit_list(const std::string& text) {
 }
 
 void install_unit(const fs::path& rootfs, const UnitTemplate& unit, int64_t epoch) {
-    fs::path system = rootfs / "etc/systemd/system";
-    fs::create_directories(system);
-    write_file_atomic(system / unit.name, unit.text, 0644);
-    set_times(system / unit.name, epoch);
+    TreeRoot tree(rootfs);
+    tree.make_directories(system_dir);
+    tree.write_atomic(system_dir + "/" + unit.name, unit.text, 0644);
+    tree.set_times(system_dir + "/" + unit.name, epoch);
     for (const auto& target : unit.wanted_by) {
-        fs::path wants = system / (target + ".wants");
-        fs::create_directories(wants);
-        fs::path link = wants / unit.name;
-        fs::remove(link);
-        fs::create_symlink("/etc/systemd/system/" + unit.name, link);
-        set_times(link, epoch);
-        set_times(wants, epoch);
+        std::string wants = system_dir + "/" + target + ".wants";
+        tree.make_directories(wants);
+        std::string link = wants + "/" + unit.name;
+        tree.remove(link);
+        tree.symlink("/etc/systemd/system/" + unit.name, link);
+        tree.set_times(link, epoch);
+        tree.set_times(wants, epoch);
     }
 }
 
@@ -96,16 +100,14 @@ std::vector<std::string> install_units(const fs::path& rootfs, const fs::path& t
         (entry.is_directory() ? dropin_dirs : files).push_back(entry.path());
     std::sort(files.begin(), files.end());
     std::sort(dropin_dirs.begin(), dropin_dirs.end());
-    fs::path system = rootfs / "etc/systemd/system";
-    fs::create_directories(system);
+    TreeRoot tree(rootfs);
+    tree.make_directories(system_dir);
     std::vector<std::string> installed;
-    for (const auto& dir : dropin_dirs) installed.push_back(install_dropins(system, dir, epoch));
+    for (const auto& dir : dropin_dirs) installed.push_back(install_dropins(tree, dir, epoch));
     for (const auto& file : files) {
         UnitTemplate unit = parse_unit_template(file.filename().string(), read_file(file));
-        // Never follow a link: in a rootfs, absolute links point into the host.
-        bool usable = std::all_of(unit.requires_paths.begin(), unit.requires_paths.end(), [&](const std::string& p) {
-            return fs::exists(fs::symlink_status(rootfs / fs::path(p).relative_path()));
-        });
+        bool usable = std::all_of(unit.requires_paths.begin(), unit.requires_paths.end(),
+                                  [&](const std::string& p) { return tree.exists(p); });
         if (!usable) {
             spdlog::debug("not installing {}: the image lacks what it needs", unit.name);
             continue;
@@ -114,18 +116,21 @@ std::vector<std::string> install_units(const fs::path& rootfs, const fs::path& t
         installed.push_back(unit.name);
     }
     for (const auto& name : masked) {
-        fs::path link = system / name;
-        fs::remove(link);
-        fs::create_symlink("/dev/null", link);
-        set_times(link, epoch);
+        std::string link = system_dir + "/" + name;
+        tree.remove(link);
+        tree.symlink("/dev/null", link);
+        tree.set_times(link, epoch);
     }
     return installed;
 }
 
 std::vector<exec::Command> preset_commands(const fs::path& rootfs) {
     bool has_presets = false;
-    for (const char* dir : {"usr/lib/systemd/system-preset", "lib/systemd/system-preset", "etc/systemd/system-preset"})
-        has_presets = has_presets || fs::is_directory(fs::symlink_status(rootfs / dir));
+    TreeRoot tree(rootfs);
+    for (const char* dir : {"usr/lib/systemd/system-preset", "lib/systemd/system-preset", "etc/systemd/system-preset"}) {
+        auto st = tree.lstat(dir);
+        has_presets = has_presets || (st && S_ISDIR(st->st_mode));
+    }
     if (!has_presets) return {};
     return {{{"systemctl", "--root=" + rootfs.string(), "--preset-mode=enable-only", "preset-all"}}};
 }

@@ -37,6 +37,10 @@ template <typename... Args>
     throw Error(ExitCode::failure, fmt::format(f, std::forward<Args>(args)...));
 }
 
+// strerror(err), plainer where it would mislead: ENOSPC says that the disk is
+// full, EFBIG that the file is over a size limit (RLIMIT_FSIZE, the filesystem's).
+std::string errno_text(int err);
+
 // "cannot open 'out/web.raw': Permission denied", from the current errno.
 [[noreturn]] void fail_errno(const std::string& what, const std::string& path);
 [[noreturn]] void fail_errno(const std::string& what, const std::string& path, int err);

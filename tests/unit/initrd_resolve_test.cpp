@@ -234,25 +234,63 @@ TEST_CASE("resolve_initrd_modules reads a kernel's module directory", "[initrd]"
     plan::Plan plan;
     plan.initrd.modules = {"vfat"};
     plan.initrd.optional_modules = {"virtio_pci", "virtio_blk", "no_such_driver"};
-    auto modules = resolve_initrd_modules(plan, dir);
+    stage::TreeRoot tree(tmp.path);
+    const std::string in_image = "/usr/lib/modules/6.1.0-test";
+    auto modules = resolve_initrd_modules(plan, tree, in_image);
     CHECK(modules.names ==
           std::vector<std::string>{"fat", "vfat", "virtio_ring", "virtio", "virtio_blk"});
     REQUIRE(modules.paths_in_initrd.size() == 5);
     CHECK(modules.paths_in_initrd[0] == "/lib/modules/6.1.0-test/kernel/fs/fat/fat.ko");
     CHECK(modules.paths_in_initrd[4] ==
           "/lib/modules/6.1.0-test/kernel/drivers/block/virtio_blk.ko");
-    CHECK(modules.sources[0] == dir / "kernel/fs/fat/fat.ko.xz");
+    CHECK(modules.sources[0] == fs::canonical(dir / "kernel/fs/fat/fat.ko.xz"));
     REQUIRE(modules.patterns.size() == 5);
     CHECK((modules.patterns[0].empty() && modules.patterns[1].empty()));
     CHECK(modules.patterns[4] == std::vector<std::string>{"virtio:d00000002v*"});
 
     plan.initrd.modules = {"ext4"}; // listed in modules.dep, but its file is missing
-    CHECK_THROWS_WITH(resolve_initrd_modules(plan, dir),
-                      Catch::Contains("kernel/fs/jbd2/jbd2.ko', which does not exist"));
+    CHECK_THROWS_WITH(resolve_initrd_modules(plan, tree, in_image),
+                      Catch::Contains("kernel/fs/jbd2/jbd2.ko', which is not a file in the image"));
     fs::remove(dir / "modules.dep");
-    CHECK_THROWS_WITH(
-        resolve_initrd_modules(plan, dir),
-        Catch::Contains("kernel 6.1.0-test has no '" + (dir / "modules.dep").string() + "'"));
+    CHECK_THROWS_WITH(resolve_initrd_modules(plan, tree, in_image),
+                      Catch::Contains("kernel 6.1.0-test has no '/usr/lib/modules/6.1.0-test/modules.dep' "
+                                      "in the rootfs"));
+}
+
+TEST_CASE("modules.dep entries and module links are resolved inside the image", "[initrd]") {
+    TempDir tmp;
+    auto dir = tmp.path / "tree/usr/lib/modules/6.1.0-test";
+    write(tmp.path / "host/vfat.ko", "\x7f" "ELF on the host");
+    write(tmp.path / "tree/vfat.ko", "\x7f" "ELF in the image");
+    stage::TreeRoot tree(tmp.path / "tree");
+    plan::Plan plan;
+    plan.initrd.modules = {"vfat"};
+    auto resolve_with = [&](const std::string& dep) {
+        write(dir / "modules.dep", dep);
+        return resolve_initrd_modules(plan, tree, "usr/lib/modules/6.1.0-test");
+    };
+    auto input_error = [&](const std::string& dep) -> std::string {
+        try {
+            resolve_with(dep);
+        } catch (const Error& e) {
+            CHECK(e.code() == ExitCode::bad_input);
+            return e.what();
+        }
+        FAIL("no error for: " << dep);
+        return {};
+    };
+    std::string up = "kernel/../../../../../../../../../../.." + (tmp.path / "host/vfat.ko").string() + ":\n";
+    CHECK_THAT(input_error(up), Catch::Contains("a '..' component"));
+    CHECK_THAT(input_error((tmp.path / "host/vfat.ko").string() + ":\n"), Catch::Contains("an absolute path"));
+    // A module that is a link: absolute and relative links resolve inside the tree.
+    fs::create_directories(dir / "kernel");
+    fs::create_symlink((tmp.path / "host/vfat.ko").string(), dir / "kernel/vfat.ko");
+    CHECK_THAT(input_error("kernel/vfat.ko:\n"), Catch::Contains("leads nowhere inside the rootfs"));
+    fs::remove(dir / "kernel/vfat.ko");
+    fs::create_symlink("../../../../../../../../../vfat.ko", dir / "kernel/vfat.ko");
+    auto modules = resolve_with("kernel/vfat.ko:\n");
+    REQUIRE(modules.sources.size() == 1);
+    CHECK(modules.sources[0] == fs::canonical(tmp.path / "tree/vfat.ko"));
 }
 
 // Not run by default: needs a real kernel tree, such as the one
@@ -267,7 +305,9 @@ TEST_CASE("the Debian cloud kernel's modules for ext4, erofs and virtio", "[.][r
     plan::Plan plan;
     plan.initrd.modules = {"ext4", "erofs"};
     plan.initrd.optional_modules = {"virtio_pci", "virtio_blk", "virtio_scsi", "sd_mod", "nvme"};
-    auto modules = resolve_initrd_modules(plan, dir);
+    stage::TreeRoot kernel_tree(tree);
+    auto modules =
+        resolve_initrd_modules(plan, kernel_tree, "lib/modules/" + dir.filename().string());
     std::string names;
     for (const auto& name : modules.names)
         names += name + " ";

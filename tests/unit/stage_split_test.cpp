@@ -159,6 +159,7 @@ TEST_CASE("drop-in directories amend the image's own units", "[stage]") {
     TempDir tmp;
     fs::path root = tmp.path / "rootfs", templates = tmp.path / "templates";
     write(templates / "x.service.d/lethe.conf", "[Unit]\nConditionFirstBoot=yes\n");
+    fs::create_directories(root); // a staged tree always exists
     auto installed = stage::install_units(root, templates, {}, 0);
     CHECK(installed == std::vector<std::string>{"x.service.d/"});
     CHECK(read_file(root / "etc/systemd/system/x.service.d/lethe.conf") == "[Unit]\nConditionFirstBoot=yes\n");
