@@ -13,6 +13,7 @@
 #include "outputs/disk_image.hpp"
 #include "outputs/manifest.hpp"
 #include "outputs/publish.hpp"
+#include "outputs/work_dir.hpp"
 #include "plan/plan.hpp"
 #include "spec/parse.hpp"
 #include "stage/debian.hpp"
@@ -54,26 +55,19 @@ int64_t source_date_epoch() {
     return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
-// Scratch space beside the outputs (so they can be renamed into place),
-// removed when the build ends unless --keep-work.
-class WorkDir {
-public:
-    WorkDir(Path path, bool keep) : path_(std::move(path)), keep_(keep) {
-        std::error_code ec;
-        stdfs::remove_all(path_, ec);
-        stdfs::create_directories(path_);
-    }
-    ~WorkDir() {
-        std::error_code ec;
-        if (!keep_) stdfs::remove_all(path_, ec);
-        else spdlog::info("kept the work directory {}", path_.string());
-    }
-    const Path& path() const { return path_; }
-
-private:
-    Path path_;
-    bool keep_;
-};
+// Where the work directory goes (beside the outputs, so they can be renamed
+// into place), and what it must not swallow.
+outputs::WorkDirPlace work_dir_place(const BuildOptions& options, const plan::Plan& plan) {
+    outputs::WorkDirPlace place{options.work_dir.empty() ? Path(options.output_dir) / (".lethe-work-" + plan.name)
+                                                         : Path(options.work_dir),
+                                options.output_dir, {}};
+    Path recipe_dir = Path(options.recipe).parent_path();
+    place.inputs.emplace_back("the recipe's folder", recipe_dir.empty() ? Path(".") : recipe_dir);
+    if (plan.rootfs.kind != spec::RootfsSource::Kind::mmdebstrap) place.inputs.emplace_back("the rootfs", plan.rootfs.path);
+    else place.inputs.emplace_back("the cache", options.cache_dir.empty() ? stage::default_cache_dir() : Path(options.cache_dir));
+    for (const auto& overlay : plan.overlays) place.inputs.emplace_back("the overlay", overlay);
+    return place;
+}
 
 void require_tools(const plan::Plan& plan) {
     std::vector<std::pair<std::string, std::string>> needed = {{"mke2fs", "e2fsprogs"}};
@@ -266,10 +260,10 @@ void build(const BuildOptions& options) {
     require_tools(plan);
     int64_t epoch = source_date_epoch();
     exec::SystemRunner runner;
+    outputs::WorkDirPlace place = work_dir_place(options, plan);
+    outputs::check_work_dir(place);
     stdfs::create_directories(options.output_dir);
-    WorkDir work(options.work_dir.empty() ? Path(options.output_dir) / (".lethe-work-" + plan.name)
-                                          : Path(options.work_dir),
-                 options.keep_work);
+    outputs::WorkDir work(place.work, options.keep_work);
     outputs::Publisher publisher(work.path() / "out", options.output_dir);
     outputs::Manifest manifest;
     manifest.recipe_sha256 = sha256_file(options.recipe);
