@@ -55,6 +55,14 @@ int64_t source_date_epoch() {
     return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
+// What the build will publish into the output directory.
+std::vector<std::string> output_names(const plan::Plan& plan) {
+    std::vector<std::string> names = {plan.name + ".vmlinuz", plan.name + ".initrd", plan.name + ".manifest.json",
+                                      "SHA256SUMS"};
+    for (const auto& format : plan.outputs) names.push_back(plan.name + "." + format);
+    return names;
+}
+
 // Where the work directory goes (beside the outputs, so they can be renamed
 // into place), and what it must not swallow.
 outputs::WorkDirPlace work_dir_place(const BuildOptions& options, const plan::Plan& plan) {
@@ -262,6 +270,7 @@ void build(const BuildOptions& options) {
     exec::SystemRunner runner;
     outputs::WorkDirPlace place = work_dir_place(options, plan);
     outputs::check_work_dir(place);
+    outputs::check_destinations(options.output_dir, output_names(plan)); // and again before publishing
     stdfs::create_directories(options.output_dir);
     outputs::WorkDir work(place.work, options.keep_work);
     outputs::Publisher publisher(work.path() / "out", options.output_dir);
@@ -274,7 +283,7 @@ void build(const BuildOptions& options) {
     manifest.rootfs_sha256 = rootfs.source_hash;
     stage::KernelFiles kernel = stage::find_kernel(rootfs.tree, plan.kernel.version);
     Path vmlinuz = publisher.path(plan.name + ".vmlinuz");
-    stdfs::copy_file(kernel.image, vmlinuz);
+    lethe::copy_file(kernel.image, vmlinuz);
     manifest.kernel_version = kernel.version;
     manifest.packages = stage::installed_packages(rootfs.tree);
 

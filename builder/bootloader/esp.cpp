@@ -22,9 +22,7 @@ stdfs::path in_tree(const stdfs::path& tree, const std::string& esp_path) { retu
 
 void copy_into(const stdfs::path& source, const stdfs::path& destination) {
     stdfs::create_directories(destination.parent_path());
-    std::error_code ec;
-    stdfs::copy_file(source, destination, stdfs::copy_options::overwrite_existing, ec);
-    if (ec) fail_errno("cannot copy " + source.string() + " to", destination.string(), ec.value());
+    lethe::copy_file(source, destination);
 }
 
 } // namespace

@@ -187,7 +187,7 @@ CompressedDisk compress_disk(const std::filesystem::path& raw, const std::filesy
                    [&](const char* bytes, size_t n) { runs.data(bytes, n); });
     });
     runs.finish();
-    if (close(out.release()) != 0) fail_errno("cannot write", output.string());
+    if (fsync(out.get()) != 0 || close(out.release()) != 0) fail_errno("cannot write", output.string());
     return stats;
 }
 

@@ -4,7 +4,6 @@
 
 #include <archive.h>
 #include <archive_entry.h>
-#include <spdlog/spdlog.h>
 #include <sys/stat.h>
 
 #include <functional>
@@ -89,7 +88,7 @@ public:
     // and times, once nothing more is written into them.
     ExtractStats finish() {
         if (archive_write_close(disk_.get()) != ARCHIVE_OK)
-            fail("{}: cannot finish extracting into '{}': {}", label_, dest_.string(), archive_error_string(disk_.get()));
+            fail("{}: cannot finish extracting into '{}': {}", label_, dest_.string(), disk_error());
         return stats_;
     }
 
@@ -139,15 +138,22 @@ private:
         if (type == AE_IFREG && !archive_entry_hardlink(entry)) stats_.bytes += static_cast<uint64_t>(archive_entry_size(entry));
     }
 
+    // Anything but ARCHIVE_OK fails the build. archive_write_disk reports a
+    // failed write(2) (ENOSPC, EFBIG) as ARCHIVE_WARN ("Write failed"), the
+    // file left short, and likewise what it could not restore (an xattr such
+    // as ping's security.capability, an ACL, an owner): the tree would not be
+    // the rootfs, and the image would boot with it.
     void check(int status, const std::string& name) const {
         if (status == ARCHIVE_OK) return;
-        // ARCHIVE_WARN: the entry is written but something was not restored
-        // (e.g. an xattr on a file system without them).
-        if (status == ARCHIVE_WARN) {
-            spdlog::warn("{}: '{}': {}", label_, name, archive_error_string(disk_.get()));
-            return;
-        }
-        fail("{}: cannot extract '{}': {}", label_, name, archive_error_string(disk_.get()));
+        fail("{}: cannot extract '{}': {}", label_, name, disk_error());
+    }
+
+    // libarchive's message, and the errno behind it ("Write failed: No space left on device: the disk is full").
+    std::string disk_error() const {
+        const char* text = archive_error_string(disk_.get());
+        std::string message = text ? text : "unknown error";
+        int err = archive_errno(disk_.get());
+        return err > 0 ? message + ": " + errno_text(err) : message;
     }
 
     void copy_data(archive* source, const std::string& name) {
@@ -159,8 +165,8 @@ private:
             if (status == ARCHIVE_EOF) return;
             if (status < ARCHIVE_WARN)
                 fail_input("{}: cannot read '{}': {}", label_, name, archive_error_string(source));
-            if (archive_write_data_block(disk_.get(), buffer, size, offset) < ARCHIVE_WARN)
-                fail("{}: cannot write '{}': {}", label_, name, archive_error_string(disk_.get()));
+            if (archive_write_data_block(disk_.get(), buffer, size, offset) != ARCHIVE_OK)
+                fail("{}: cannot write '{}': {}", label_, name, disk_error());
         }
     }
 

@@ -87,6 +87,17 @@ void read_range(int fd, const std::string& name, uint64_t offset, uint64_t lengt
     }
 }
 
+void copy_file(const std::filesystem::path& source, const std::filesystem::path& dest) {
+    Fd out(open(dest.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+    if (out.get() < 0) fail_errno("cannot create", dest.string());
+    copy_sparse_into(source, out.get(), 0);
+    struct stat st {};
+    if (stat(source.c_str(), &st) != 0) fail_errno("cannot stat", source.string());
+    // A hole at the end is no write: the size comes from ftruncate.
+    if (ftruncate(out.get(), st.st_size) != 0 || fsync(out.get()) != 0 || close(out.release()) != 0)
+        fail_errno("cannot write", dest.string());
+}
+
 void copy_sparse_into(const std::filesystem::path& source, int dest_fd, uint64_t offset) {
     Fd in(open(source.c_str(), O_RDONLY | O_CLOEXEC));
     if (in.get() < 0) fail_errno("cannot open", source.string());
@@ -98,6 +109,7 @@ void copy_sparse_into(const std::filesystem::path& source, int dest_fd, uint64_t
                 ssize_t w = pwrite(dest_fd, bytes + done, n - done, static_cast<off_t>(at + done));
                 if (w < 0 && errno == EINTR) continue;
                 if (w < 0) fail_errno("cannot write a copy of", source.string());
+                if (w == 0) fail_errno("cannot write a copy of", source.string(), EIO);
                 done += static_cast<size_t>(w);
             }
             at += n;

@@ -13,6 +13,10 @@ std::string read_file(const std::filesystem::path& path);
 // renamed into place only when complete, so readers never see half a file.
 void write_file_atomic(const std::filesystem::path& path, const std::string& content, unsigned mode = 0644);
 
+// Copies `source` to a new file `dest` (mode 0644), holes kept, synced; a
+// failed or short write fails with the path and the errno text.
+void copy_file(const std::filesystem::path& source, const std::filesystem::path& dest);
+
 // Copies `source` into the open file `dest_fd` at `offset`, skipping holes so
 // a sparse source stays sparse in the destination.
 void copy_sparse_into(const std::filesystem::path& source, int dest_fd, uint64_t offset);
