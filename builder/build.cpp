@@ -29,6 +29,7 @@
 #include "stage/units.hpp"
 #include "util/error.hpp"
 #include "util/file.hpp"
+#include "util/interrupt.hpp"
 #include "util/sha256.hpp"
 #include "util/paths.hpp"
 #include "util/size.hpp"
@@ -262,6 +263,7 @@ void write_outputs(const plan::Plan& plan, const Path& raw, outputs::Publisher& 
 } // namespace
 
 void build(const BuildOptions& options) {
+    InterruptHandling interrupts; // outlives the work directory, so a signal still lets it be removed
     Stage whole("build");
     spec::Recipe recipe = spec::load_recipe(options.recipe);
     plan::Plan plan = plan::make_plan(recipe);

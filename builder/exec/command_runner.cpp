@@ -1,9 +1,11 @@
 #include "exec/command_runner.hpp"
 
 #include "util/error.hpp"
+#include "util/interrupt.hpp"
 
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <spawn.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -110,9 +112,27 @@ std::string SystemRunner::run(const Command& command) {
     std::vector<std::string> env_strings = merged_environment(command.env);
     auto argv = c_strings(argv_strings);
     auto envp = c_strings(env_strings);
+    // During a build each tool runs in a process group of its own, so that
+    // a signal to lethe stops it and every child it made (util/interrupt.hpp);
+    // it starts with no signal blocked and SIGPIPE at its default, which the
+    // build blocks and ignores for itself.
+    bool own_group = handling_interrupts();
+    posix_spawnattr_t attr;
+    posix_spawnattr_init(&attr);
+    sigset_t none, pipe_only;
+    sigemptyset(&none);
+    sigemptyset(&pipe_only);
+    sigaddset(&pipe_only, SIGPIPE);
+    posix_spawnattr_setsigmask(&attr, &none);
+    posix_spawnattr_setsigdefault(&attr, &pipe_only);
+    posix_spawnattr_setpgroup(&attr, 0);
+    posix_spawnattr_setflags(&attr, static_cast<short>(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF |
+                                                       (own_group ? POSIX_SPAWN_SETPGROUP : 0)));
     pid_t pid = 0;
-    int rc = posix_spawnp(&pid, argv[0], &actions, nullptr, argv.data(), envp.data());
+    int rc = posix_spawnp(&pid, argv[0], &actions, &attr, argv.data(), envp.data());
+    posix_spawnattr_destroy(&attr);
     posix_spawn_file_actions_destroy(&actions);
+    if (rc == 0 && own_group) set_running_group(pid);
     if (out_pipe[1] >= 0) close(out_pipe[1]);
     close(err_pipe[1]);
     if (rc != 0) {
@@ -122,9 +142,17 @@ std::string SystemRunner::run(const Command& command) {
     }
     std::string out, err;
     drain(out_pipe[0], err_pipe[0], out, err);
+    // WNOWAIT: the exited tool stays a zombie, so its group id cannot be
+    // reused while what is left of the group is stopped and forgotten.
+    siginfo_t info{};
+    while (waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOWAIT) < 0)
+        if (errno != EINTR) fail_errno("cannot wait for", command.argv[0]);
+    if (own_group && interrupted()) kill(-pid, SIGKILL);
+    if (own_group) set_running_group(0);
     int status = 0;
     while (waitpid(pid, &status, 0) < 0)
         if (errno != EINTR) fail_errno("cannot wait for", command.argv[0]);
+    check_interrupted(); // the tool's end is the signal's doing, not a failure of its own
     if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return out;
     std::string how = WIFEXITED(status) ? fmt::format("exited with status {}", WEXITSTATUS(status))
                                         : fmt::format("was killed by signal {}", WTERMSIG(status));

@@ -3,10 +3,9 @@
 #include "util/error.hpp"
 #include "util/file.hpp"
 
+#include <algorithm>
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
-
-#include <algorithm>
 
 namespace fs = std::filesystem;
 
@@ -17,7 +16,9 @@ namespace {
 // directory itself ("made") or was given it empty ("adopted").
 constexpr std::string_view marker_line = "lethe work directory: lethe removes it after the build\n";
 
-fs::path resolved(const fs::path& path) { return fs::weakly_canonical(fs::absolute(path)); }
+fs::path resolved(const fs::path& path) {
+    return fs::weakly_canonical(fs::absolute(path));
+}
 
 // Is `inner` `outer` itself or below it? Both resolved.
 bool within(const fs::path& inner, const fs::path& outer) {
@@ -29,7 +30,8 @@ bool within(const fs::path& inner, const fs::path& outer) {
 dev_t device_of(fs::path path) {
     struct stat st {};
     while (stat(path.c_str(), &st) != 0) {
-        if (!path.has_parent_path() || path.parent_path() == path) fail_errno("cannot stat", path.string());
+        if (!path.has_parent_path() || path.parent_path() == path)
+            fail_errno("cannot stat", path.string());
         path = path.parent_path();
     }
     return st.st_dev;
@@ -42,7 +44,8 @@ std::string ownership(const fs::path& work) {
     struct stat st {};
     if (lstat(marker.c_str(), &st) == 0 && S_ISREG(st.st_mode) && st.st_size < 4096) {
         std::string text = read_file(marker);
-        if (text.rfind(marker_line, 0) == 0) return text.substr(marker_line.size()) == "adopted\n" ? "adopted" : "made";
+        if (text.rfind(marker_line, 0) == 0)
+            return text.substr(marker_line.size()) == "adopted\n" ? "adopted" : "made";
     }
     return fs::is_empty(work) ? "empty" : "foreign";
 }
@@ -62,28 +65,37 @@ void check_work_dir(const WorkDirPlace& place) {
     fs::path work = resolved(place.work), out = resolved(place.output_dir);
     std::string shown = place.work.string();
     if (work == out)
-        fail_input("--work-dir '{}' is the output directory: lethe deletes its work directory after the build, "
-                   "and the outputs with it; leave --work-dir out (the default is OUTPUT/.lethe-work-NAME)",
+        fail_input("--work-dir '{}' is the output directory: lethe deletes its work directory "
+                   "after the build, "
+                   "and the outputs with it; leave --work-dir out (the default is "
+                   "OUTPUT/.lethe-work-NAME)",
                    shown);
     if (within(out, work))
-        fail_input("--work-dir '{}' contains the output directory '{}': lethe deletes its work directory after "
+        fail_input("--work-dir '{}' contains the output directory '{}': lethe deletes its work "
+                   "directory after "
                    "the build, and the outputs with it",
                    shown, place.output_dir.string());
     for (const auto& [what, path] : place.inputs)
         if (!path.empty() && within(resolved(path), work))
-            fail_input("--work-dir '{}' contains {} '{}': lethe deletes its work directory after the build", shown,
-                       what, path.string());
+            fail_input("--work-dir '{}' contains {} '{}': lethe deletes its work directory after "
+                       "the build",
+                       shown, what, path.string());
     if (device_of(work) != device_of(out))
-        fail_input("--work-dir '{}' is on another filesystem than the output directory '{}': the outputs are made "
-                   "in the work directory and renamed into place, which works only within one filesystem",
-                   shown, place.output_dir.string());
+        fail_input(
+            "--work-dir '{}' is on another filesystem than the output directory '{}': the outputs "
+            "are made "
+            "in the work directory and renamed into place, which works only within one filesystem",
+            shown, place.output_dir.string());
     std::error_code ec;
     auto status = fs::status(work, ec);
     if (!fs::exists(status)) return;
-    if (!fs::is_directory(status)) fail_input("--work-dir '{}' exists and is not a directory", shown);
+    if (!fs::is_directory(status))
+        fail_input("--work-dir '{}' exists and is not a directory", shown);
     if (ownership(work) == "foreign")
-        fail_input("--work-dir '{}' holds files that are not lethe's: lethe deletes its work directory after the "
-                   "build, so it uses only a missing or empty directory, or one it made (with its {} marker)",
+        fail_input("--work-dir '{}' holds files that are not lethe's: lethe deletes its work "
+                   "directory after the "
+                   "build, so it uses only a missing or empty directory, or one it made (with its "
+                   "{} marker)",
                    shown, work_marker);
 }
 
@@ -91,14 +103,17 @@ WorkDir::WorkDir(fs::path path, bool keep) : path_(std::move(path)), keep_(keep)
     std::error_code ec;
     if (fs::exists(path_, ec)) {
         std::string owner = ownership(path_);
-        if (owner == "foreign") fail_input("the work directory '{}' holds files that are not lethe's", path_.string());
+        if (owner == "foreign")
+            fail_input("the work directory '{}' holds files that are not lethe's", path_.string());
         made_ = owner == "made";
-        if (owner != "empty") spdlog::info("emptying the work directory {} of an earlier build", path_.string());
+        if (owner != "empty")
+            spdlog::info("emptying the work directory {} of an earlier build", path_.string());
         empty_directory(path_);
     } else {
         fs::create_directories(path_);
     }
-    write_file_atomic(path_ / work_marker, std::string(marker_line) + (made_ ? "made\n" : "adopted\n"));
+    write_file_atomic(path_ / work_marker,
+                      std::string(marker_line) + (made_ ? "made\n" : "adopted\n"));
 }
 
 WorkDir::~WorkDir() {

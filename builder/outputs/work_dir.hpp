@@ -30,7 +30,7 @@ struct WorkDirPlace {
 void check_work_dir(const WorkDirPlace& place);
 
 class WorkDir {
-public:
+  public:
     // Makes the directory, or takes it as check_work_dir allows (emptying
     // one lethe made before), and puts the marker in it.
     WorkDir(std::filesystem::path path, bool keep);
@@ -42,7 +42,7 @@ public:
 
     const std::filesystem::path& path() const { return path_; }
 
-private:
+  private:
     std::filesystem::path path_;
     bool keep_;
     bool made_ = true; // lethe made the directory (not only its content)

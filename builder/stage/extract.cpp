@@ -1,6 +1,7 @@
 #include "stage/extract.hpp"
 
 #include "util/error.hpp"
+#include "util/interrupt.hpp"
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -67,6 +68,7 @@ public:
     }
 
     void add(archive* source, archive_entry* entry) {
+        check_interrupted();
         std::string name = to_name_(archive_entry_pathname(entry));
         std::string relative = checked_relative(name, name);
         refuse_symlinked_parent(relative, name);
@@ -161,6 +163,7 @@ private:
         size_t size = 0;
         la_int64_t offset = 0;
         for (;;) {
+            check_interrupted();
             int status = archive_read_data_block(source, &buffer, &size, &offset);
             if (status == ARCHIVE_EOF) return;
             if (status < ARCHIVE_WARN)

@@ -1,6 +1,7 @@
 #include "util/file.hpp"
 
 #include "util/error.hpp"
+#include "util/interrupt.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -78,6 +79,7 @@ void read_range(int fd, const std::string& name, uint64_t offset, uint64_t lengt
                 const std::function<void(const char*, size_t)>& consume) {
     std::vector<char> buffer(1 << 20);
     for (uint64_t done = 0; done < length;) {
+        check_interrupted(); // copies and hashes of whole disks take a while
         size_t chunk = static_cast<size_t>(std::min<uint64_t>(length - done, buffer.size()));
         ssize_t n = pread(fd, buffer.data(), chunk, static_cast<off_t>(offset + done));
         if (n < 0 && errno == EINTR) continue;

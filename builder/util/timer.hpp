@@ -1,5 +1,7 @@
 #pragma once
 
+#include "util/interrupt.hpp"
+
 #include <spdlog/spdlog.h>
 
 #include <chrono>
@@ -17,6 +19,7 @@ public:
     explicit Stage(std::string name)
         : name_(std::move(name)), start_(std::chrono::steady_clock::now()),
           exceptions_(std::uncaught_exceptions()) {
+        check_interrupted(); // a signal stops the build between stages at the latest
         spdlog::info("{} ...", name_);
     }
     ~Stage() {
