@@ -30,6 +30,7 @@
 #include "util/sha256.hpp"
 #include "util/paths.hpp"
 #include "util/size.hpp"
+#include "util/source_date_epoch.hpp"
 #include "util/timer.hpp"
 
 #include <spdlog/spdlog.h>
@@ -43,13 +44,7 @@ namespace lethe {
 namespace {
 
 int64_t source_date_epoch() {
-    if (const char* text = std::getenv("SOURCE_DATE_EPOCH")) {
-        try {
-            return std::stoll(text);
-        } catch (const std::exception&) {
-            fail_input("SOURCE_DATE_EPOCH='{}' is not a number of seconds", text);
-        }
-    }
+    if (auto epoch = source_date_epoch_from(std::getenv("SOURCE_DATE_EPOCH"))) return *epoch;
     return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
