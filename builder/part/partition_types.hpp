@@ -3,12 +3,17 @@
 // Partitions Specification (systemd's sd-gpt.h), plus the BIOS boot partition
 // that GRUB's i386-pc core image needs on a GPT disk.
 
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace lethe::part {
+
+// A GPT's partition entry array, as libfdisk (and sgdisk) make it, has 128
+// entries: the most partitions a disk can have.
+inline constexpr size_t max_partitions = 128;
 
 // "usr" -> "8484680c-9521-48c6-9c11-b0720656f69e". A literal GUID is accepted
 // in any case and returned in lower case; nullopt for anything else.

@@ -57,6 +57,12 @@ std::vector<spec::Partition> with_esp(const spec::Recipe& recipe) {
             fail_input("{}: lethe adds an ESP named 'esp' for boot.firmware, but partition 'esp' has type {}: "
                        "give it type esp or another name",
                        spec::to_string(p.origin), p.type_name);
+    if (partitions.size() >= part::max_partitions)
+        fail_input(
+            "{}: lethe adds an ESP for boot.firmware, and {} partitions with it do not fit a GPT, "
+            "which holds at most {}: list at most {}, or make one of them the ESP (type esp, vfat)",
+            spec::to_string(partitions.back().origin), partitions.size() + 1, part::max_partitions,
+            part::max_partitions - 1);
     spec::Partition esp{"esp", esp_type, "esp", {spec::SizeRule::automatic, 0}, "vfat", "", {}};
     partitions.insert(partitions.begin(), esp);
     return partitions;

@@ -1,6 +1,7 @@
 #include "spec/layout_parser.hpp"
 
 #include "part/partition_types.hpp"
+#include "spec/value_limits.hpp"
 #include "util/did_you_mean.hpp"
 #include "util/error.hpp"
 
@@ -41,6 +42,7 @@ Partition parse_partition(const Document& doc, const YAML::Node& node) {
         doc.fail_at(type, fmt::format("unknown partition type '{}': expected a GUID or one of the Discoverable Partitions Specification names{}",
                                       p.type_name, did_you_mean_types(p.type_name)));
     p.type_guid = *guid;
+    check_partition_type(doc, type, p.type_guid);
     p.size = read_partition_size(doc, map.required("size"));
     p.filesystem = read_choice(doc, map.required("filesystem"), filesystems);
     if (map.has("compression")) {
@@ -60,6 +62,7 @@ Disk parse_disk(const Document& doc, const YAML::Node& node) {
                                                             : Size{SizeRule::fixed, read_size(doc, size)};
     const YAML::Node list = map.required("partitions");
     if (!list.IsSequence() || list.size() == 0) doc.fail_at(list, "expected a non-empty list of partitions");
+    check_partition_count(doc, list);
     std::set<std::string> names;
     for (size_t i = 0; i < list.size(); ++i) {
         Partition p = parse_partition(doc, list[i]);
@@ -83,6 +86,10 @@ TmpfsRoot parse_root(const Document& doc, const YAML::Node& node) {
         root.options = read_string_list(doc, tmpfs.get("options"), "mount options");
         for (size_t i = 0; i < root.options.size(); ++i) {
             const std::string& option = root.options[i];
+            if (std::any_of(option.begin(), option.end(),
+                            [](unsigned char c) { return c <= 0x20 || c == 0x7f; }))
+                doc.fail_at(tmpfs.get("options")[i],
+                            "a mount option has no blanks or control characters");
             if (option.rfind("size=", 0) == 0 || option.rfind("mode=", 0) == 0 || option.find(',') != std::string::npos)
                 doc.fail_at(tmpfs.get("options")[i], fmt::format("option '{}' belongs in root.tmpfs.size/mode, one option per item", option));
         }
@@ -99,8 +106,8 @@ PersistedPath parse_persisted(const Document& doc, const YAML::Node& node) {
     }
     MapReader map(doc, node, "persisted path", {"path", "user", "group", "mode"});
     entry.path = read_absolute_path(doc, map.required("path"));
-    if (map.has("user")) entry.user = read_string(doc, map.get("user"), "a user name or number");
-    if (map.has("group")) entry.group = read_string(doc, map.get("group"), "a group name or number");
+    if (map.has("user")) entry.user = read_account(doc, map.get("user"), "user");
+    if (map.has("group")) entry.group = read_account(doc, map.get("group"), "group");
     if (map.has("mode")) entry.mode = read_mode(doc, map.get("mode"));
     return entry;
 }
@@ -143,8 +150,7 @@ Persistence parse_persistence(const Document& doc, const YAML::Node& node, const
         doc.fail_at(partition, fmt::format("the persistent partition must be ext4, '{}' is {}", it->name, it->filesystem));
     const YAML::Node mount = map.required("mount");
     persistence.mount = read_absolute_path(doc, mount);
-    if (persistence.mount == "/" || inside(persistence.mount, "/usr"))
-        doc.fail_at(mount, fmt::format("the persistent partition cannot be mounted at {}", persistence.mount));
+    check_persistent_mount(doc, mount, persistence.mount);
     if (map.has("grow")) persistence.grow = read_bool(doc, map.get("grow"));
     for (const char* key : {"directories", "files"}) {
         if (!map.has(key)) continue;
@@ -183,10 +189,23 @@ std::string find_usr_partition(const Document& doc, const YAML::Node& node, cons
                         [](const Partition& p) { return is_usr_type(p.type_guid); })->name;
 }
 
+const std::vector<std::string> layout_keys = {"disk", "root", "persistence", "initrd"};
+
 } // namespace
 
+bool looks_like_layout(const YAML::Node& root) {
+    if (!root.IsMap()) return false;
+    for (const auto& entry : root) {
+        if (!entry.first.IsScalar()) return false;
+        const std::string& key = entry.first.Scalar();
+        bool known = std::find(layout_keys.begin(), layout_keys.end(), key) != layout_keys.end();
+        if (!known && closest_match(key, layout_keys).empty()) return false;
+    }
+    return true;
+}
+
 Layout parse_layout(const Document& doc, const YAML::Node& node) {
-    MapReader map(doc, node, "layout", {"disk", "root", "persistence", "initrd"});
+    MapReader map(doc, node, "layout", layout_keys);
     Layout layout;
     layout.file = doc.path();
     layout.disk = parse_disk(doc, map.required("disk"));

@@ -11,7 +11,9 @@ namespace lethe::spec {
 Recipe load_recipe(const std::string& path);
 Recipe parse_recipe(const std::string& text, const std::string& path);
 
-// Reads and checks a layout file on its own.
+// Reads and checks a layout file on its own (spec/layout_file.cpp).
 Layout load_layout(const std::string& path);
+// The same from the text of a layout file; `path` names it in errors.
+Layout parse_layout_file(const std::string& text, const std::string& path);
 
 } // namespace lethe::spec
