@@ -64,7 +64,10 @@ std::string module_name_from_path(std::string_view path);
 std::string uncompressed_module_path(std::string_view path);
 
 // `builtin_modinfo` is modules.builtin.modinfo (NUL-separated "module.key=value"),
-// which kernels since 5.2 ship; empty when absent.
+// which kernels since 5.2 ship; empty when absent. Throws lethe::Error (bad
+// input, "modules.dep:LINE: ...") for a module path that is absolute or has
+// "..", a module listed twice, and a dependency cycle, none of which depmod
+// writes.
 ModuleIndex parse_module_index(std::string_view dep_text, std::string_view softdep_text,
                                std::string_view builtin_text, std::string_view alias_text,
                                std::string_view builtin_modinfo = {});
