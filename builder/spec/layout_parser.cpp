@@ -126,6 +126,11 @@ void check_persisted(const Document& doc, const YAML::Node& node, const Persiste
         if (inside(entry.path, dir)) doc.fail_at(node, fmt::format("'{}' cannot be persisted: {} is not part of the tmpfs root", entry.path, dir));
     if (inside(entry.path, persistence.mount) || inside(persistence.mount, entry.path))
         doc.fail_at(node, fmt::format("'{}' overlaps the persistent partition's mount point {}", entry.path, persistence.mount));
+    // lethe-init binds MOUNT/PATH over PATH: that path must fit PATH_MAX too.
+    if (persistence.mount.size() + entry.path.size() >= 4096)
+        doc.fail_at(node, fmt::format("{}{} (where this path is kept) is {} bytes; Linux paths are at most 4095 "
+                                      "(PATH_MAX, 4096 with the terminating NUL)",
+                                      persistence.mount, "/...", persistence.mount.size() + entry.path.size()));
     for (const auto* list : {&persistence.directories, &persistence.files})
         for (const auto& other : *list)
             if (inside(entry.path, other.path) || inside(other.path, entry.path))

@@ -100,6 +100,11 @@ TEST_CASE("values: persisted paths are printable and fit NAME_MAX and PATH_MAX",
     CHECK_THAT(
         error_of(with("path: /srv/app", "path: " + deep)),
         Catch::Contains("Linux paths are at most 4095 (PATH_MAX, 4096 with the terminating NUL)"));
+    // Kept at /persist/PATH on the persistent partition: that must fit as well.
+    std::string fits = deep.substr(0, 4090);
+    CHECK_NOTHROW(spec::parse_recipe(with("path: /srv/app", "path: " + fits.substr(0, 4087)), "web.yaml"));
+    CHECK_THAT(error_of(with("path: /srv/app", "path: " + fits)),
+               Catch::Contains("/persist/... (where this path is kept) is 4098 bytes"));
 }
 
 TEST_CASE("values: the persistent mount is not on a place lethe-init or the kernel owns",
