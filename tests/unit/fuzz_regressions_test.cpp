@@ -7,6 +7,7 @@
 #include "secret/armor.hpp"
 #include "secret/header.hpp"
 #include "secret/primitives.hpp"
+#include "test_checks.hpp"
 #include "test_support.hpp"
 #include "util/error.hpp"
 
@@ -26,17 +27,6 @@ std::string regression(const std::string& name) {
     return text.str();
 }
 
-template <typename F> std::string input_error(F run) {
-    try {
-        run();
-    } catch (const Error& e) {
-        CHECK(e.code() == ExitCode::bad_input);
-        return e.what();
-    }
-    FAIL("no error");
-    return "";
-}
-
 } // namespace
 
 TEST_CASE("fuzz: base64 with bytes above 127 is not canonical", "[fuzz][secret]") {
@@ -47,11 +37,11 @@ TEST_CASE("fuzz: base64 with bytes above 127 is not canonical", "[fuzz][secret]"
     CHECK_FALSE(secret::base64_decode("AAA\xcd", true, out));
     // The header's MAC line had them in the middle; the MAC does not cover its own line.
     std::string file = regression("age_header-non-ascii-mac");
-    CHECK(input_error([&] { secret::parse_header(file, "f.age"); }) ==
+    CHECK(test::input_error([&] { secret::parse_header(file, "f.age"); }) ==
           "f.age: malformed age header: invalid header MAC");
     // The armor had them in a line of its base64.
     std::string armored = regression("age_armor-non-ascii-base64");
-    CHECK(input_error([&] { secret::dearmor(armored, "f.age"); }) ==
+    CHECK(test::input_error([&] { secret::dearmor(armored, "f.age"); }) ==
           "f.age: invalid armor: a line is not canonical base64");
 }
 
@@ -74,7 +64,7 @@ TEST_CASE("fuzz: a softdep against modules.dep is refused, not loaded in the wro
         parts.push_back(text.substr(start, end - start));
     }
     auto index = initramfs::parse_module_index(parts[0], parts[1], parts[2], parts[3], parts[4]);
-    CHECK(input_error([&] { initramfs::module_load_order(index, {"x"}, {}); }) ==
+    CHECK(test::input_error([&] { initramfs::module_load_order(index, {"x"}, {}); }) ==
           "kernel module 'z_z' needs 'x' (modules.dep), but a softdep puts it before 'x' "
           "(modules.softdep): the two "
           "contradict each other");

@@ -2,6 +2,7 @@
 // cycles, paths out of the module directory, modules listed twice.
 
 #include "initramfs/resolve.hpp"
+#include "test_checks.hpp"
 #include "util/error.hpp"
 
 #include <catch2/catch.hpp>
@@ -12,14 +13,7 @@ using namespace lethe::initramfs;
 namespace {
 
 std::string dep_error(const std::string& dep) {
-    try {
-        parse_module_index(dep, "", "", "");
-    } catch (const Error& e) {
-        CHECK(e.code() == ExitCode::bad_input);
-        return e.what();
-    }
-    FAIL("no error for:\n" << dep);
-    return "";
+    return test::input_error([&] { parse_module_index(dep, "", "", ""); });
 }
 
 std::string module(size_t i) {

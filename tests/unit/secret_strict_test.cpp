@@ -5,6 +5,7 @@
 #include "secret/armor.hpp"
 #include "secret/command.hpp"
 #include "secret/keys.hpp"
+#include "test_checks.hpp"
 #include "test_support.hpp"
 #include "util/error.hpp"
 
@@ -16,19 +17,8 @@ using namespace lethe::secret;
 
 namespace {
 
-template <typename F> std::string input_error(F run) {
-    try {
-        run();
-    } catch (const Error& e) {
-        CHECK(e.code() == ExitCode::bad_input);
-        return e.what();
-    }
-    FAIL("no error");
-    return "";
-}
-
 std::string armor_error(const std::string& text) {
-    return input_error([&] { dearmor(text, "f.age"); });
+    return test::input_error([&] { dearmor(text, "f.age"); });
 }
 
 std::string bytes(size_t n) {
@@ -36,12 +26,6 @@ std::string bytes(size_t n) {
     for (size_t i = 0; i < n; ++i)
         out += static_cast<char>(i * 7 + 3);
     return out;
-}
-
-std::string replace(std::string text, const std::string& from, const std::string& to) {
-    auto pos = text.find(from);
-    REQUIRE(pos != std::string::npos);
-    return text.replace(pos, from.size(), to);
 }
 
 const std::string end_line = "-----END AGE ENCRYPTED FILE-----";
@@ -65,13 +49,13 @@ TEST_CASE("armor: what age accepts", "[secret][armor]") {
 TEST_CASE("armor: a blank line before the END line is refused, whatever comes before it",
           "[secret][armor]") {
     // 100 bytes: two full lines and a short one; 96: two full lines and no short one.
-    CHECK(armor_error(replace(armor(bytes(100)), end_line, "\n" + end_line)) ==
+    CHECK(armor_error(test::replace(armor(bytes(100)), end_line, "\n" + end_line)) ==
           "f.age: invalid armor: a short line (under 48 bytes) is not followed by " + end_line);
-    CHECK(armor_error(replace(armor(bytes(96)), end_line, "\n" + end_line)) ==
+    CHECK(armor_error(test::replace(armor(bytes(96)), end_line, "\n" + end_line)) ==
           "f.age: invalid armor: an empty line inside the armor");
-    CHECK(armor_error(replace(armor(bytes(96)), end_line, "  \n" + end_line)) ==
+    CHECK(armor_error(test::replace(armor(bytes(96)), end_line, "  \n" + end_line)) ==
           "f.age: invalid armor: a line is not canonical base64");
-    CHECK(armor_error(replace(armor(bytes(100)), "-----\n", "-----\n\n")) ==
+    CHECK(armor_error(test::replace(armor(bytes(100)), "-----\n", "-----\n\n")) ==
           "f.age: invalid armor: an empty line inside the armor");
 }
 
@@ -79,22 +63,23 @@ TEST_CASE("armor: every other deviation from the canonical form is refused", "[s
     std::string text = armor(bytes(100));
     std::string first = text.substr(35, 64);
     CHECK_THAT(armor_error("  " + text), Catch::Contains("the first line is not"));
-    CHECK_THAT(armor_error(replace(text, "BEGIN AGE", "BEGIN age")),
+    CHECK_THAT(armor_error(test::replace(text, "BEGIN AGE", "BEGIN age")),
                Catch::Contains("the first line is not"));
-    CHECK_THAT(armor_error(replace(text, "-----\n", "----- \n")),
+    CHECK_THAT(armor_error(test::replace(text, "-----\n", "----- \n")),
                Catch::Contains("the first line is not"));
-    CHECK_THAT(armor_error(replace(text, first, " " + first.substr(1))),
+    CHECK_THAT(armor_error(test::replace(text, first, " " + first.substr(1))),
                Catch::Contains("not canonical base64"));
-    CHECK_THAT(armor_error(replace(text, first, first + " ")),
+    CHECK_THAT(armor_error(test::replace(text, first, first + " ")),
                Catch::Contains("longer than 64 columns"));
-    CHECK_THAT(armor_error(replace(text, first + "\n",
-                                   first.substr(0, 60) + "\n" + first.substr(60) + "\n")),
+    CHECK_THAT(armor_error(test::replace(text, first + "\n",
+                                         first.substr(0, 60) + "\n" + first.substr(60) + "\n")),
                Catch::Contains("not followed by"));
-    CHECK_THAT(armor_error(replace(text, first, first.substr(0, 63))),
+    CHECK_THAT(armor_error(test::replace(text, first, first.substr(0, 63))),
                Catch::Contains("not canonical base64"));
     // Padding is only for the last line, and must be there.
-    CHECK_THAT(armor_error(replace(text, "==\n", "\n")), Catch::Contains("not canonical base64"));
-    CHECK_THAT(armor_error(replace(text, "==\n", "=\n=\n")),
+    CHECK_THAT(armor_error(test::replace(text, "==\n", "\n")),
+               Catch::Contains("not canonical base64"));
+    CHECK_THAT(armor_error(test::replace(text, "==\n", "=\n=\n")),
                Catch::Contains("not canonical base64"));
     CHECK_THAT(armor_error(text + "x"), Catch::Contains("data after the end line"));
     CHECK_THAT(armor_error(text + text), Catch::Contains("data after the end line"));
@@ -115,7 +100,7 @@ TEST_CASE("keys: an identity given as a recipient is never printed", "[secret][k
         identity.substr(0, identity.size() - 1) + (identity.back() == 'Q' ? "P" : "Q");
     for (const std::string& text :
          {identity, lower, mangled, "  " + identity, identity.substr(0, 40)}) {
-        std::string message = input_error([&] { parse_recipient(text); });
+        std::string message = test::input_error([&] { parse_recipient(text); });
         CHECK_THAT(message,
                    Catch::StartsWith(
                        "an identity (a secret key) was given where a recipient is expected"));
@@ -124,13 +109,13 @@ TEST_CASE("keys: an identity given as a recipient is never printed", "[secret][k
     }
     // A file of identities given as recipients (-R): the same, with its line.
     std::string file = "# created: now\n# public key: " + recipient + "\n" + identity + "\n";
-    std::string message = input_error([&] { parse_recipients_file(file, "key.txt"); });
+    std::string message = test::input_error([&] { parse_recipients_file(file, "key.txt"); });
     CHECK_THAT(message, Catch::StartsWith("key.txt:3: an identity (a secret key)"));
     CHECK_THAT(message, !Catch::Contains(identity.substr(16, 20)));
     // Something else is quoted only when it tries to be a recipient.
-    CHECK(input_error([] { parse_recipient("hunter2"); }) ==
+    CHECK(test::input_error([] { parse_recipient("hunter2"); }) ==
           "malformed recipient: expected an age X25519 recipient, 'age1' and 58 more characters");
-    CHECK_THAT(input_error([&] { parse_recipient(recipient + "x"); }),
+    CHECK_THAT(test::input_error([&] { parse_recipient(recipient + "x"); }),
                Catch::StartsWith("malformed recipient 'age1"));
 }
 
@@ -149,7 +134,7 @@ TEST_CASE("keys: `lethe secret encrypt -r IDENTITY` and identity files that are 
     std::string out = (tmp.path / "out.age").string(), plain = (tmp.path / "plain").string();
     for (const auto& flag : {std::string("-r"), std::string("-R")}) {
         std::string value = flag == "-r" ? identity : (tmp.path / "key.txt").string();
-        std::string message = input_error([&] {
+        std::string message = test::input_error([&] {
             run({"secret", "encrypt", flag, value, "-o", out, plain});
         });
         CHECK_THAT(
@@ -157,13 +142,13 @@ TEST_CASE("keys: `lethe secret encrypt -r IDENTITY` and identity files that are 
             Catch::Contains("an identity (a secret key) was given where a recipient is expected"));
         CHECK_THAT(message, !Catch::Contains(identity.substr(16, 20)));
     }
-    CHECK(input_error([&] {
+    CHECK(test::input_error([&] {
               run({"secret", "decrypt", "-i", tmp.path.string(), plain});
           }) == "identity file '" + tmp.path.string() + "' is a directory, not a file");
-    CHECK(input_error([&] {
+    CHECK(test::input_error([&] {
               run({"secret", "encrypt", "-R", "/nonexistent", "-o", out, plain});
           }) == "recipients file '/nonexistent' cannot be opened: No such file or directory");
-    CHECK(input_error([&] {
+    CHECK(test::input_error([&] {
               run({"secret", "encrypt", "-r", recipient, "-o", out, "/dev/null"});
           }) == "input file '/dev/null' is a character device, not a file");
 }

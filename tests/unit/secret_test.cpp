@@ -11,6 +11,8 @@
 
 #include <string>
 
+#include "test_checks.hpp"
+
 using namespace lethe;
 using namespace lethe::secret;
 
@@ -51,17 +53,7 @@ std::string pattern(size_t size) {
     return data;
 }
 
-// The error message of `f`, which must throw a bad-input lethe::Error.
-template <typename F> std::string input_error(F f) {
-    try {
-        f();
-    } catch (const Error& e) {
-        CHECK(e.code() == ExitCode::bad_input);
-        return e.what();
-    }
-    FAIL("no error was thrown");
-    return {};
-}
+using test::input_error;
 
 } // namespace
 

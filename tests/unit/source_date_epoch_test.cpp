@@ -1,3 +1,4 @@
+#include "test_checks.hpp"
 #include "util/error.hpp"
 #include "util/source_date_epoch.hpp"
 
@@ -8,14 +9,7 @@ using namespace lethe;
 namespace {
 
 std::string error_of(const char* value) {
-    try {
-        source_date_epoch_from(value);
-    } catch (const Error& e) {
-        CHECK(e.code() == ExitCode::bad_input);
-        return e.what();
-    }
-    FAIL("no error for '" << value << "'");
-    return "";
+    return test::input_error([&] { source_date_epoch_from(value); });
 }
 
 } // namespace

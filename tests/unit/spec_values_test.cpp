@@ -5,6 +5,7 @@
 
 #include "plan/plan.hpp"
 #include "spec/parse.hpp"
+#include "test_checks.hpp"
 #include "util/error.hpp"
 
 #include <catch2/catch.hpp>
@@ -32,21 +33,11 @@ outputs: [raw, qcow2]
 )";
 
 std::string error_of(const std::string& text) {
-    try {
-        spec::parse_recipe(text, "web.yaml");
-    } catch (const Error& e) {
-        CHECK(e.code() == ExitCode::bad_input);
-        return e.what();
-    }
-    FAIL("no error for:\n" << text);
-    return "";
+    return test::input_error([&] { spec::parse_recipe(text, "web.yaml"); });
 }
 
 std::string with(const std::string& from, const std::string& to) {
-    std::string text = recipe;
-    auto pos = text.find(from);
-    REQUIRE(pos != std::string::npos);
-    return text.replace(pos, from.size(), to);
+    return test::replace(recipe, from, to);
 }
 
 } // namespace
@@ -102,7 +93,8 @@ TEST_CASE("values: persisted paths are printable and fit NAME_MAX and PATH_MAX",
         Catch::Contains("Linux paths are at most 4095 (PATH_MAX, 4096 with the terminating NUL)"));
     // Kept at /persist/PATH on the persistent partition: that must fit as well.
     std::string fits = deep.substr(0, 4090);
-    CHECK_NOTHROW(spec::parse_recipe(with("path: /srv/app", "path: " + fits.substr(0, 4087)), "web.yaml"));
+    CHECK_NOTHROW(
+        spec::parse_recipe(with("path: /srv/app", "path: " + fits.substr(0, 4087)), "web.yaml"));
     CHECK_THAT(error_of(with("path: /srv/app", "path: " + fits)),
                Catch::Contains("/persist/... (where this path is kept) is 4098 bytes"));
 }
@@ -140,15 +132,8 @@ TEST_CASE("values: partition types and counts GPT can hold", "[spec][values]") {
             "has 128 entries)"));
     // 128 fit, unless the ESP lethe adds for boot.firmware makes 129: refused at plan time.
     spec::Recipe full = spec::parse_recipe(layout_with(126), "web.yaml");
-    try {
-        plan::make_plan(full);
-        FAIL("no error");
-    } catch (const Error& e) {
-        CHECK(e.code() == ExitCode::bad_input);
-        CHECK_THAT(
-            e.what(),
-            Catch::Contains("129 partitions with it do not fit a GPT, which holds at most 128"));
-    }
+    CHECK_THAT(test::input_error([&] { plan::make_plan(full); }),
+               Catch::Contains("129 partitions with it do not fit a GPT, which holds at most 128"));
     full.boot.firmware.clear(); // no ESP: 128 partitions are fine
     CHECK(plan::make_plan(full).partitions.size() == 128);
 }

@@ -4,6 +4,7 @@
 
 #include "spec/parse.hpp"
 #include "spec/yaml_structure.hpp"
+#include "test_checks.hpp"
 #include "test_support.hpp"
 #include "util/error.hpp"
 
@@ -27,26 +28,8 @@ layout:
 outputs: [raw]
 )";
 
-// The message of the bad-input error `run` throws (exit status 2 checked).
-template <typename F> std::string input_error(F run) {
-    try {
-        run();
-    } catch (const Error& e) {
-        CHECK(e.code() == ExitCode::bad_input);
-        return e.what();
-    }
-    FAIL("no error");
-    return "";
-}
-
 std::string recipe_error(const std::string& text) {
-    return input_error([&] { spec::parse_recipe(text, "web.yaml"); });
-}
-
-std::string replace(std::string text, const std::string& from, const std::string& to) {
-    auto pos = text.find(from);
-    REQUIRE(pos != std::string::npos);
-    return text.replace(pos, from.size(), to);
+    return test::input_error([&] { spec::parse_recipe(text, "web.yaml"); });
 }
 
 } // namespace
@@ -57,17 +40,17 @@ TEST_CASE("yaml: the test recipe is valid", "[spec][yaml]") {
 
 TEST_CASE("yaml: a key given twice is refused at the second one", "[spec][yaml]") {
     CHECK_THAT(
-        recipe_error(replace(recipe, "outputs: [raw]\n", "outputs: [raw]\nname: other\n")),
+        recipe_error(test::replace(recipe, "outputs: [raw]\n", "outputs: [raw]\nname: other\n")),
         Catch::StartsWith("web.yaml:12:1: duplicate key 'name' (first at line 1, column 1)"));
     // In any mapping, flow or block, quoted or not: the key is the same scalar.
     CHECK_THAT(
-        recipe_error(replace(recipe, "{size: 512M}", "{size: 512M, 'size': 1G}")),
+        recipe_error(test::replace(recipe, "{size: 512M}", "{size: 512M, 'size': 1G}")),
         Catch::StartsWith("web.yaml:9:30: duplicate key 'size' (first at line 9, column 18)"));
-    CHECK_THAT(recipe_error(replace(recipe, "  root:", "  disk: {}\n  root:")),
+    CHECK_THAT(recipe_error(test::replace(recipe, "  root:", "  disk: {}\n  root:")),
                Catch::Contains("duplicate key 'disk'"));
     // The same key in two different mappings is fine.
     CHECK_NOTHROW(
-        spec::parse_recipe(replace(recipe, "outputs", "seed: size\noutputs"), "web.yaml"));
+        spec::parse_recipe(test::replace(recipe, "outputs", "seed: size\noutputs"), "web.yaml"));
 }
 
 TEST_CASE("yaml: a second document is refused", "[spec][yaml]") {
@@ -97,9 +80,10 @@ TEST_CASE("yaml: an alias inside its own anchor is refused", "[spec][yaml]") {
     CHECK_THAT(recipe_error("name: web\noverlays: &a [*a]\n"),
                Catch::Contains("an alias inside the node its anchor names"));
     // Aliases to finished nodes are fine.
-    CHECK(spec::parse_recipe(replace(replace(recipe, "suite: bookworm", "suite: &s bookworm"),
-                                     "outputs", "seed: *s\noutputs"),
-                             "web.yaml")
+    CHECK(spec::parse_recipe(
+              test::replace(test::replace(recipe, "suite: bookworm", "suite: &s bookworm"),
+                            "outputs", "seed: *s\noutputs"),
+              "web.yaml")
               .seed == "bookworm");
 }
 
@@ -111,38 +95,39 @@ TEST_CASE("yaml: the structure check works on text alone", "[spec][yaml]") {
 
 TEST_CASE("files: a missing recipe is bad input naming the path and the errno text",
           "[spec][files]") {
-    CHECK(input_error([] { spec::load_recipe("/nonexistent/web.yaml"); }) ==
+    CHECK(test::input_error([] { spec::load_recipe("/nonexistent/web.yaml"); }) ==
           "recipe '/nonexistent/web.yaml' cannot be opened: No such file or directory");
 }
 
 TEST_CASE("files: a directory or a FIFO is refused, not read", "[spec][files]") {
     test::TempDir tmp;
-    CHECK(input_error([&] { spec::load_recipe(tmp.path.string()); }) ==
+    CHECK(test::input_error([&] { spec::load_recipe(tmp.path.string()); }) ==
           "recipe '" + tmp.path.string() + "' is a directory, not a file");
     std::string fifo = (tmp.path / "fifo").string();
     REQUIRE(mkfifo(fifo.c_str(), 0600) == 0);
     // Opening a FIFO for reading would wait for a writer: it is refused before.
-    CHECK(input_error([&] { spec::load_recipe(fifo); }) ==
+    CHECK(test::input_error([&] { spec::load_recipe(fifo); }) ==
           "recipe '" + fifo + "' is a FIFO, not a file");
-    CHECK(input_error([&] { spec::load_layout("/dev/zero"); }) ==
+    CHECK(test::input_error([&] { spec::load_layout("/dev/zero"); }) ==
           "layout '/dev/zero' is a character device, not a file");
     test::write(
         tmp.path / "r.yaml",
         "name: web\nrootfs: {mmdebstrap: {suite: bookworm}}\nlayout: dir\noutputs: [raw]\n");
     std::filesystem::create_directory(tmp.path / "dir");
-    CHECK_THAT(input_error([&] { spec::load_recipe((tmp.path / "r.yaml").string()); }),
+    CHECK_THAT(test::input_error([&] { spec::load_recipe((tmp.path / "r.yaml").string()); }),
                Catch::Contains("r.yaml:3:9: layout file '" + (tmp.path / "dir").string() +
                                "' is a directory, not a file"));
 }
 
 TEST_CASE("files: a rootfs of the wrong kind says so", "[spec][files]") {
-    CHECK_THAT(recipe_error(replace(recipe, "{mmdebstrap: {suite: bookworm}}", "{tarball: /}")),
-               Catch::Contains("tarball '/' is not a regular file"));
     CHECK_THAT(
-        recipe_error(replace(recipe, "{mmdebstrap: {suite: bookworm}}", "{directory: /dev/null}")),
-        Catch::Contains("directory '/dev/null' is not a directory"));
-    CHECK_THAT(recipe_error(replace(recipe, "{mmdebstrap: {suite: bookworm}}",
-                                    "{tarball: /nonexistent.tar}")),
+        recipe_error(test::replace(recipe, "{mmdebstrap: {suite: bookworm}}", "{tarball: /}")),
+        Catch::Contains("tarball '/' is not a regular file"));
+    CHECK_THAT(recipe_error(test::replace(recipe, "{mmdebstrap: {suite: bookworm}}",
+                                          "{directory: /dev/null}")),
+               Catch::Contains("directory '/dev/null' is not a directory"));
+    CHECK_THAT(recipe_error(test::replace(recipe, "{mmdebstrap: {suite: bookworm}}",
+                                          "{tarball: /nonexistent.tar}")),
                Catch::Contains("tarball '/nonexistent.tar' does not exist"));
 }
 
@@ -151,7 +136,7 @@ TEST_CASE("files: recipes and layouts are read up to 1 MiB", "[spec][files]") {
     auto big = tmp.path / "big.yaml";
     test::write(big, std::string(recipe) + "# " + std::string(1 << 20, 'x') + "\n");
     CHECK_THAT(
-        input_error([&] { spec::load_recipe(big.string()); }),
+        test::input_error([&] { spec::load_recipe(big.string()); }),
         Catch::Contains(
             "is 1 MiB (1048934 bytes); lethe reads a recipe of at most 1 MiB (1048576 bytes)"));
     test::write(big, std::string(recipe));
@@ -171,14 +156,14 @@ TEST_CASE("files: a layout file that is not a layout is not quoted in errors", "
         test::write(tmp.path / "r.yaml", "name: web\nrootfs: {mmdebstrap: {suite: "
                                          "bookworm}}\nlayout: secrets\noutputs: [raw]\n");
         std::string message =
-            input_error([&] { spec::load_recipe((tmp.path / "r.yaml").string()); });
+            test::input_error([&] { spec::load_recipe((tmp.path / "r.yaml").string()); });
         CHECK_THAT(message, !Catch::Contains(secret));
         CHECK_THAT(message, Catch::StartsWith((tmp.path / "secrets").string() + ":"));
     }
     // A layout with a mistake is a layout: its errors quote it as before.
     test::write(tmp.path / "layout.yaml", "disk: {size: 2X, partitions: []}\n");
-    CHECK_THAT(input_error([&] { spec::load_layout((tmp.path / "layout.yaml").string()); }),
+    CHECK_THAT(test::input_error([&] { spec::load_layout((tmp.path / "layout.yaml").string()); }),
                Catch::Contains("invalid size '2X'") && Catch::Contains("\n  disk: {size: 2X"));
-    CHECK_THAT(input_error([&] { spec::parse_layout_file("dsik: {}\n", "l.yaml"); }),
+    CHECK_THAT(test::input_error([&] { spec::parse_layout_file("dsik: {}\n", "l.yaml"); }),
                Catch::Contains("unknown key 'dsik' in layout (did you mean 'disk'?)"));
 }
