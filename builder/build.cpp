@@ -229,7 +229,7 @@ void make_initrd(const plan::Plan& plan, const stage::SplitTree& tree, const std
     bool has_e2fsck = stdfs::exists(stdfs::symlink_status(tree.usr_tree / "sbin/e2fsck"));
     if (!has_e2fsck) spdlog::warn("the image has no /usr/sbin/e2fsck: the persistent partition is mounted unchecked");
     auto config = initramfs::make_init_config(plan, tree, modules, has_e2fsck);
-    auto summary = initramfs::write_initrd(output, helper_program("lethe-init"), initramfs::render_init_config(config),
+    auto summary = initramfs::write_initrd(output, helper_program("lethe-init"), init::render_init_config(config),
                                         modules, plan.initrd.compression, epoch);
     manifest.initrd_modules = modules.names;
     spdlog::info("initrd: {} entries, {} ({} uncompressed)", summary.entries, human_size(summary.compressed_bytes),

@@ -2,9 +2,8 @@
 // renderer), mount option splitting, and the tree and bind helpers on a
 // temporary directory.
 
-#include "initrd/boot_config.hpp"
+#include "initrd/init_config.hpp"
 #include "initrd/failure.hpp"
-#include "initramfs/init_config.hpp"
 #include "initrd/mount_options.hpp"
 #include "initrd/persisted_paths.hpp"
 #include "initrd/programs.hpp"
@@ -29,8 +28,8 @@ namespace {
 using test::TempDir;
 using test::write;
 
-initramfs::InitConfig sample_config() {
-    initramfs::InitConfig c;
+init::InitConfig sample_config() {
+    init::InitConfig c;
     c.timeout_seconds = 12;
     c.rescue_delay_seconds = 7;
     c.rescue = "/usr/bin/sh";
@@ -38,23 +37,22 @@ initramfs::InitConfig sample_config() {
     c.device_modules = {{"/lib/modules/6.1/virtio_pci.ko", {"pci:v00001AF4d*sv*sd*bc*sc*i*"}},
                         {"/lib/modules/6.1/sd_mod.ko", {"scsi:t_0x00*", "scsi:t_0x0[e ]*"}}};
     c.root_tmpfs_options = "size=67108864,mode=0755,nosuid,nodev";
-    c.usr_tag = "PARTUUID=0b5e6c1a-1111-4222-8333-444455556666";
-    c.usr_fstype = "erofs";
-    c.persist_tag = "PARTLABEL=my persist#1";
-    c.persist_fstype = "ext4";
+    c.usr = {"PARTUUID=0b5e6c1a-1111-4222-8333-444455556666", "erofs"};
+    c.persist = {"PARTLABEL=my persist#1", "ext4"};
     c.persist_mount = "/persist";
     c.fsck = "/usr/sbin/e2fsck";
     c.grow_persist = true;
     c.links = {{"bin", "usr/bin"}, {"lib64", "usr/lib64"}};
-    c.factory = {{"/usr/share/factory/etc", "/etc"}, {"/usr/share/factory/var", "/var"}};
+    c.factories = {{"/usr/share/factory/etc", "/etc"}, {"/usr/share/factory/var", "/var"}};
     c.directories = {{"/tmp", 01777}, {"/persist", 0755}};
     c.binds = {{"/srv/my data\\x", true, 1000, 1001, 0750}, {"/etc/machine-id", false, 0, 0, 0444}};
+    c.init = "/usr/lib/systemd/systemd";
     return c;
 }
 
 std::string parse_error(const std::string& text) {
     try {
-        init::parse_boot_config(text);
+        init::parse_init_config(text);
     } catch (const init::Failure& error) {
         return error.what();
     }
@@ -79,7 +77,8 @@ struct stat lstat_of(const fs::path& path) {
 
 TEST_CASE("lethe-init parses the config the builder renders", "[init]") {
     auto c = sample_config();
-    init::BootConfig p = init::parse_boot_config(initramfs::render_init_config(c));
+    init::InitConfig p = init::parse_init_config(init::render_init_config(c));
+    CHECK(p == c); // the whole round trip; the checks below say what each field became
     CHECK(p.timeout_seconds == 12);
     CHECK(p.rescue_delay_seconds == 7);
     CHECK(p.rescue == "/usr/bin/sh");
@@ -89,7 +88,7 @@ TEST_CASE("lethe-init parses the config the builder renders", "[init]") {
     CHECK(p.device_modules[0].patterns == std::vector<std::string>{"pci:v00001AF4d*sv*sd*bc*sc*i*"});
     CHECK(p.device_modules[1].patterns == std::vector<std::string>{"scsi:t_0x00*", "scsi:t_0x0[e ]*"});
     CHECK(p.root_tmpfs_options == c.root_tmpfs_options);
-    CHECK(p.usr.tag == c.usr_tag);
+    CHECK(p.usr.tag == c.usr.tag);
     CHECK(p.usr.fstype == "erofs");
     CHECK(p.persist.tag == "PARTLABEL=my persist#1");
     CHECK(p.persist.fstype == "ext4");
@@ -108,11 +107,11 @@ TEST_CASE("lethe-init parses the config the builder renders", "[init]") {
     CHECK((p.binds[0].uid == 1000 && p.binds[0].gid == 1001 && p.binds[0].mode == 0750));
     CHECK(!p.binds[1].directory);
     CHECK((p.binds[1].path == "/etc/machine-id" && p.binds[1].mode == 0444));
-    CHECK(p.init == "/sbin/init");
+    CHECK(p.init == "/usr/lib/systemd/systemd");
 }
 
 TEST_CASE("lethe-init's config defaults and optional directives", "[init]") {
-    init::BootConfig p = init::parse_boot_config("# comment\n\n" + minimal + "   # indented comment\n");
+    init::InitConfig p = init::parse_init_config("# comment\n\n" + minimal + "   # indented comment\n");
     CHECK(p.timeout_seconds == 30);
     CHECK(p.rescue.empty());
     CHECK(p.fsck.empty());
@@ -123,7 +122,7 @@ TEST_CASE("lethe-init's config defaults and optional directives", "[init]") {
 
 TEST_CASE("lethe-init decodes octal escapes as in /proc/mounts", "[init]") {
     CHECK(init::unescape_field("a\\134b\\043c\\011d\\040e\\012") == "a\\b#c\td e\n");
-    CHECK(init::unescape_field(initramfs::escape_field("x y\t#\\\n")) == "x y\t#\\\n");
+    CHECK(init::unescape_field(init::escape_field("x y\t#\\\n")) == "x y\t#\\\n");
     CHECK(init::split_fields("link  a\\040b\tc # trailing comment") ==
           std::vector<std::string>{"link", "a b", "c"});
     CHECK_THROWS_WITH(init::unescape_field("a\\04"), Catch::Contains("bad escape"));
@@ -219,7 +218,7 @@ TEST_CASE("lethe-init prepares persisted paths for bind mounts", "[init]") {
     TempDir tmp;
     std::string root = (tmp.path / "newroot").string(), persist = (tmp.path / "newroot" / "persist").string();
     fs::create_directories(persist);
-    auto mount = init::prepare_bind(root, persist, {true, "/var/lib/app", 1000, 1001, 0750});
+    auto mount = init::prepare_bind(root, persist, {"/var/lib/app", true, 1000, 1001, 0750});
     CHECK(mount.source == persist + "/var/lib/app");
     CHECK(mount.target == root + "/var/lib/app");
     struct stat source = lstat_of(mount.source);
@@ -230,16 +229,16 @@ TEST_CASE("lethe-init prepares persisted paths for bind mounts", "[init]") {
     CHECK(fs::is_directory(mount.target));
 
     write(persist + "/var/lib/app/kept", "data"); // an existing source is left alone
-    init::prepare_bind(root, persist, {true, "/var/lib/app", 0, 0, 0700});
+    init::prepare_bind(root, persist, {"/var/lib/app", true, 0, 0, 0700});
     CHECK(read(persist + "/var/lib/app/kept") == "data");
     CHECK((lstat_of(mount.source).st_mode & 07777) == 0750);
 
-    auto file = init::prepare_bind(root, persist, {false, "/etc/machine-id", 0, 0, 0444});
+    auto file = init::prepare_bind(root, persist, {"/etc/machine-id", false, 0, 0, 0444});
     CHECK(fs::is_regular_file(file.source));
     CHECK((lstat_of(file.source).st_mode & 07777) == 0444);
     CHECK(fs::is_regular_file(file.target));
 
-    CHECK_THROWS_WITH(init::prepare_bind(root, persist, {false, "/var/lib/app", 0, 0, 0644}),
+    CHECK_THROWS_WITH(init::prepare_bind(root, persist, {"/var/lib/app", false, 0, 0, 0644}),
                       Catch::Contains("is persisted as a file but is a directory"));
 }
 

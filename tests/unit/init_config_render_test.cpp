@@ -5,22 +5,20 @@
 using namespace lethe;
 
 TEST_CASE("lethe-init's config is rendered field by field, escaped", "[initrd]") {
-    initramfs::InitConfig c;
+    init::InitConfig c;
     c.timeout_seconds = 12;
     c.modules = {"/lib/modules/6.1/kernel/fs/erofs/erofs.ko"};
     c.device_modules = {{"/lib/modules/6.1/virtio_blk.ko", {"virtio:d00000002v*", "pci:v 1#"}}};
     c.root_tmpfs_options = "size=67108864,mode=0755,nosuid";
-    c.usr_tag = "PARTUUID=aaaa";
-    c.usr_fstype = "erofs";
-    c.persist_tag = "PARTUUID=bbbb";
-    c.persist_fstype = "ext4";
+    c.usr = {"PARTUUID=aaaa", "erofs"};
+    c.persist = {"PARTUUID=bbbb", "ext4"};
     c.persist_mount = "/persist";
     c.fsck = "/usr/sbin/e2fsck";
     c.links = {{"bin", "usr/bin"}};
-    c.factory = {{"/usr/share/factory/etc", "/etc"}};
+    c.factories = {{"/usr/share/factory/etc", "/etc"}};
     c.directories = {{"/tmp", 01777}};
     c.binds = {{"/srv/my data", true, 1000, 1000, 0750}, {"/etc/machine-id", false, 0, 0, 0444}};
-    std::string text = initramfs::render_init_config(c);
+    std::string text = init::render_init_config(c);
     CHECK_THAT(text, Catch::Contains("timeout 12\nrescue_delay 30\nmodule /lib/modules/6.1/kernel/fs/erofs/erofs.ko\n"));
     CHECK_THAT(text, Catch::Contains("erofs.ko\nmodule_if /lib/modules/6.1/virtio_blk.ko virtio:d00000002v* pci:v\\0401\\043\n"
                                      "root_tmpfs"));
@@ -31,8 +29,8 @@ TEST_CASE("lethe-init's config is rendered field by field, escaped", "[initrd]")
     CHECK_THAT(text, !Catch::Contains("rescue "));
     CHECK_THAT(text, !Catch::Contains("grow_persist"));
     c.grow_persist = true;
-    CHECK_THAT(initramfs::render_init_config(c), Catch::Contains("persist PARTUUID=bbbb ext4 /persist\ngrow_persist\n"));
-    CHECK(initramfs::escape_field("a\\b#c\td") == "a\\134b\\043c\\011d");
+    CHECK_THAT(init::render_init_config(c), Catch::Contains("persist PARTUUID=bbbb ext4 /persist\ngrow_persist\n"));
+    CHECK(init::escape_field("a\\b#c\td") == "a\\134b\\043c\\011d");
 }
 
 TEST_CASE("modules with device patterns become module_if lines, the others module lines", "[initrd]") {
@@ -58,7 +56,7 @@ TEST_CASE("modules with device patterns become module_if lines, the others modul
     REQUIRE(config.device_modules.size() == 2);
     CHECK(config.device_modules[0].path == "/m/virtio_ring.ko");
     CHECK(config.device_modules[1].patterns == std::vector<std::string>{"virtio:d00000002v*"});
-    CHECK_THAT(initramfs::render_init_config(config),
+    CHECK_THAT(init::render_init_config(config),
                Catch::Contains("module /m/erofs.ko\nmodule_if /m/virtio_ring.ko pci:v00001AF4d* virtio:d00000002v*\n"
                                "module_if /m/virtio_blk.ko virtio:d00000002v*\n"));
 }

@@ -1,7 +1,8 @@
 #pragma once
 // /lethe/init.conf, the configuration `lethe build` writes into the initrd
-// (builder/initramfs/init_config.cpp renders it; the format is in
-// initrd/README.md). Parsing is pure so it is unit tested with the renderer.
+// and lethe-init reads: its one schema, renderer and parser (the format is
+// in initrd/README.md). lethe-init owns the format; the builder links this
+// file (library lethe_init_config) to write it, so the two cannot drift.
 
 #include <string>
 #include <string_view>
@@ -14,25 +15,32 @@ inline constexpr const char* config_path = "/lethe/init.conf";
 struct TaggedPartition {
     std::string tag;    // PARTUUID=..., PARTLABEL=..., UUID=... or LABEL=...
     std::string fstype; // erofs, ext4, ...
+    bool operator==(const TaggedPartition&) const = default;
 };
 
 struct Link {
-    std::string name, target; // /NAME -> TARGET in the new root
+    std::string name, target; // /NAME -> TARGET in the new root, e.g. bin -> usr/bin
+    bool operator==(const Link&) const = default;
 };
 
 struct Factory {
     std::string source, destination; // paths in the new root
+    bool operator==(const Factory&) const = default;
 };
 
 struct Directory {
-    std::string path;
+    std::string path; // "/tmp"
     unsigned mode = 0755;
+    bool operator==(const Directory&) const = default;
 };
 
+// A persisted path: PATH in the new root, bind-mounted from MOUNT/PATH on
+// the persistent partition.
 struct Bind {
+    std::string path; // "/var/lib"
     bool directory = true;
-    std::string path; // in the new root; the source is MOUNT/PATH on the persistent partition
     unsigned uid = 0, gid = 0, mode = 0755;
+    bool operator==(const Bind&) const = default;
 };
 
 // A module loaded only for a device whose modalias matches a pattern.
@@ -42,7 +50,7 @@ struct DeviceModule {
     bool operator==(const DeviceModule&) const = default;
 };
 
-struct BootConfig {
+struct InitConfig {
     int timeout_seconds = 30;
     int rescue_delay_seconds = 30;
     std::string rescue; // empty: reboot on failure
@@ -59,10 +67,16 @@ struct BootConfig {
     std::vector<Directory> directories;
     std::vector<Bind> binds;
     std::string init = "/sbin/init";
+    bool operator==(const InitConfig&) const = default;
 };
 
+std::string render_init_config(const InitConfig& config);
+
 // Throws Failure("init.conf:LINE: ...") on an unknown directive or a malformed line.
-BootConfig parse_boot_config(std::string_view text);
+InitConfig parse_init_config(std::string_view text);
+
+// Fields with blanks, backslashes or '#' are written with octal escapes, as in /proc/mounts.
+std::string escape_field(std::string_view field);
 
 // Reverses the builder's octal escapes (`\040` for a blank, as in /proc/mounts).
 std::string unescape_field(std::string_view field);

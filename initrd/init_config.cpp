@@ -1,4 +1,4 @@
-#include "initrd/boot_config.hpp"
+#include "initrd/init_config.hpp"
 
 #include "initrd/failure.hpp"
 
@@ -44,7 +44,7 @@ std::string parse_path(const std::string& text) {
 struct Directive {
     size_t fields; // after the directive's name
     bool or_more;  // FIELDS is a minimum
-    std::function<void(BootConfig&, const Fields&)> apply;
+    std::function<void(InitConfig&, const Fields&)> apply;
 };
 
 const std::map<std::string, Directive, std::less<>>& directives() {
@@ -73,7 +73,7 @@ const std::map<std::string, Directive, std::less<>>& directives() {
                    }}},
         {"bind", {5, false, [](auto& c, auto& f) {
                       if (f[0] != "dir" && f[0] != "file") fail("bad bind kind '" + f[0] + "' (dir or file)");
-                      c.binds.push_back({f[0] == "dir", parse_path(f[1]), parse_number(f[2], 10, "uid"),
+                      c.binds.push_back({parse_path(f[1]), f[0] == "dir", parse_number(f[2], 10, "uid"),
                                          parse_number(f[3], 10, "gid"), parse_number(f[4], 8, "mode")});
                   }}},
         {"init", {1, false, [](auto& c, auto& f) { c.init = parse_path(f[0]); }}},
@@ -81,7 +81,7 @@ const std::map<std::string, Directive, std::less<>>& directives() {
     return table;
 }
 
-void parse_line(BootConfig& config, std::string_view line) {
+void parse_line(InitConfig& config, std::string_view line) {
     Fields fields = split_fields(line);
     if (fields.empty()) return;
     auto found = directives().find(fields[0]);
@@ -94,13 +94,68 @@ void parse_line(BootConfig& config, std::string_view line) {
     directive.apply(config, Fields(fields.begin() + 1, fields.end()));
 }
 
-void check_complete(const BootConfig& config) {
+void check_complete(const InitConfig& config) {
     if (config.root_tmpfs_options.empty()) fail("init.conf: missing 'root_tmpfs'");
     if (config.usr.tag.empty()) fail("init.conf: missing 'usr'");
     if (config.persist.tag.empty()) fail("init.conf: missing 'persist'");
 }
 
+std::string octal(unsigned value, int digits) {
+    std::string out(digits, '0');
+    for (int i = digits - 1; i >= 0 && value; --i, value /= 8) out[i] = static_cast<char>('0' + value % 8);
+    return out;
+}
+
+// One line: the directive and its fields, each escaped.
+struct Line {
+    std::string text;
+    explicit Line(const char* directive) : text(directive) {}
+    Line& operator<<(std::string_view field) {
+        text += ' ';
+        text += escape_field(field);
+        return *this;
+    }
+    Line& operator<<(unsigned number) { return *this << std::string_view(std::to_string(number)); }
+    Line& mode(unsigned mode) { return *this << std::string_view(octal(mode, 4)); }
+};
+
 } // namespace
+
+std::string escape_field(std::string_view field) {
+    std::string out;
+    for (unsigned char c : field) {
+        if (c == ' ' || c == '\t' || c == '\n' || c == '\\' || c == '#') out += "\\" + octal(c, 3);
+        else out += static_cast<char>(c);
+    }
+    return out;
+}
+
+std::string render_init_config(const InitConfig& c) {
+    std::vector<Line> lines;
+    auto add = [&lines](const char* directive) -> Line& { return lines.emplace_back(directive); };
+    add("timeout") << unsigned(c.timeout_seconds);
+    add("rescue_delay") << unsigned(c.rescue_delay_seconds);
+    if (!c.rescue.empty()) add("rescue") << c.rescue;
+    for (const auto& module : c.modules) add("module") << module;
+    for (const auto& module : c.device_modules) {
+        Line& line = add("module_if") << module.path;
+        for (const auto& pattern : module.patterns) line << pattern;
+    }
+    add("root_tmpfs") << c.root_tmpfs_options;
+    add("usr") << c.usr.tag << c.usr.fstype;
+    add("persist") << c.persist.tag << c.persist.fstype << c.persist_mount;
+    if (c.grow_persist) add("grow_persist");
+    if (!c.fsck.empty()) add("fsck") << c.fsck;
+    for (const auto& link : c.links) add("link") << link.name << link.target;
+    for (const auto& factory : c.factories) add("factory") << factory.source << factory.destination;
+    for (const auto& dir : c.directories) (add("mkdir") << dir.path).mode(dir.mode);
+    for (const auto& b : c.binds)
+        (add("bind") << std::string_view(b.directory ? "dir" : "file") << b.path << b.uid << b.gid).mode(b.mode);
+    add("init") << c.init;
+    std::string out = "# lethe-init configuration, written by lethe build: see initrd/README.md\n";
+    for (const auto& line : lines) out += line.text + "\n";
+    return out;
+}
 
 std::string unescape_field(std::string_view field) {
     std::string out;
@@ -134,8 +189,8 @@ std::vector<std::string> split_fields(std::string_view line) {
     return fields;
 }
 
-BootConfig parse_boot_config(std::string_view text) {
-    BootConfig config;
+InitConfig parse_init_config(std::string_view text) {
+    InitConfig config;
     size_t number = 0;
     while (!text.empty()) {
         ++number;
