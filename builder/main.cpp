@@ -2,12 +2,12 @@
 // command line onto the library; see docs/ARCHITECTURE.md.
 
 #include "build.hpp"
+#include "features/registry.hpp"
 #include "part/inspect.hpp"
 #include "plan/plan.hpp"
 #include "plan/plan_json.hpp"
 #include "vm/boot.hpp"
 #include "secret/command.hpp"
-#include "spec/parse.hpp"
 #include "util/error.hpp"
 
 #include <CLI/CLI.hpp>
@@ -30,7 +30,7 @@ void add_plan_command(CLI::App& app) {
     auto recipe = std::make_shared<std::string>();
     cmd->add_option("RECIPE", *recipe, "Image recipe (YAML)")->required();
     cmd->callback([recipe] {
-        lethe::plan::Plan plan = lethe::plan::make_plan(lethe::spec::load_recipe(*recipe));
+        lethe::plan::Plan plan = lethe::features::make_plan(lethe::features::load_recipe(*recipe));
         lethe::plan::place_partitions(plan, {});
         std::cout << lethe::plan::to_json(plan).dump(2) << "\n";
     });

@@ -84,10 +84,9 @@ void Document::fail_at(const YAML::Mark& mark, const std::string& message) const
 }
 
 MapReader::MapReader(const Document& doc, const YAML::Node& node, const std::string& what,
-                     std::initializer_list<const char*> allowed)
+                     const std::vector<std::string>& keys)
     : doc_(doc), node_(node), what_(what) {
     if (!node.IsMap()) doc.fail_at(node, fmt::format("expected {} (a mapping), got {}", what, describe(node)));
-    std::vector<std::string> keys(allowed.begin(), allowed.end());
     for (const auto& entry : node) {
         const YAML::Node& key = entry.first;
         if (!key.IsScalar()) doc.fail_at(key, fmt::format("expected a key of {}", what));

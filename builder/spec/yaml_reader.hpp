@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <initializer_list>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -35,11 +36,21 @@ private:
     YAML::Node root_;
 };
 
+// A part of a recipe that a feature reads on its own: the node and its
+// document, so its errors still point at file:line:column.
+struct Section {
+    std::shared_ptr<const Document> doc;
+    YAML::Node node;
+};
+
 // A YAML mapping whose keys must all be among `allowed`.
 class MapReader {
 public:
     MapReader(const Document& doc, const YAML::Node& node, const std::string& what,
-              std::initializer_list<const char*> allowed);
+              std::initializer_list<const char*> allowed)
+        : MapReader(doc, node, what, std::vector<std::string>(allowed.begin(), allowed.end())) {}
+    MapReader(const Document& doc, const YAML::Node& node, const std::string& what,
+              const std::vector<std::string>& allowed);
 
     bool has(const char* key) const { return static_cast<bool>(node_[key]); }
     YAML::Node get(const char* key) const { return node_[key]; }

@@ -1,5 +1,6 @@
 #include "vm/boot.hpp"
 
+#include "exec/tool.hpp"
 #include "util/error.hpp"
 #include "util/size.hpp"
 
@@ -104,7 +105,7 @@ std::optional<int> wait_with_timeout(pid_t pid, unsigned timeout_seconds) {
     for (;;) {
         pid_t done = waitpid(pid, &status, timeout_seconds ? WNOHANG : 0);
         if (done == pid) break;
-        if (done < 0 && errno != EINTR) fail_errno("cannot wait for", "qemu-system-x86_64");
+        if (done < 0 && errno != EINTR) fail_errno("cannot wait for", "QEMU");
         if (timeout_seconds && !terminated && Clock::now() >= deadline) {
             kill(pid, SIGTERM);
             terminated = true;
@@ -130,7 +131,7 @@ std::string make_overlay(const BootOptions& options, const fs::path& dir, exec::
 
 } // namespace
 
-bool kvm_usable() {
+bool kvm_usable(const catalog::Target& target) {
     int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
     if (fd < 0) return false;
     int version = ioctl(fd, KVM_GET_API_VERSION, 0);
@@ -139,7 +140,7 @@ bool kvm_usable() {
     // A /dev/kvm that answers is not proof: under some nested hypervisors QEMU
     // aborts on its first MSR write ("failed to set MSR 0x10a"). So create the
     // machine, stopped (-S), and quit it over QMP; that write happens at reset.
-    if (!exec::tool_exists("qemu-system-x86_64")) return false;
+    if (!exec::tool_exists(target.qemu.program)) return false;
     int input[2];
     if (pipe2(input, O_CLOEXEC) < 0) return false;
     const std::string qmp = "{\"execute\":\"qmp_capabilities\"}\n{\"execute\":\"quit\"}\n";
@@ -147,32 +148,31 @@ bool kvm_usable() {
     close(input[1]);
     std::optional<int> status;
     if (written) {
-        exec::Command probe{{"qemu-system-x86_64", "-machine", "q35,accel=kvm", "-cpu", "host", "-nodefaults",
-                             "-display", "none", "-S", "-qmp", "stdio"}};
+        exec::Command probe{{target.qemu.program, "-machine", fmt::format("{},accel=kvm", target.qemu_machine), "-cpu",
+                             "host", "-nodefaults", "-display", "none", "-S", "-qmp", "stdio"}};
         status = wait_with_timeout(spawn_qemu(probe, input[0]), 10);
     }
     close(input[0]);
     return status == 0;
 }
 
-Accel choose_accel(const std::string& requested) {
+Accel choose_accel(const std::string& requested, const catalog::Target& target) {
     std::string choice = requested;
     const char* env = std::getenv("LETHE_QEMU_ACCEL");
     if (choice == "auto" && env && *env) choice = env;
     if (choice == "kvm") return Accel::kvm;
     if (choice == "tcg") return Accel::tcg;
     if (choice != "auto") fail_input("unknown accelerator '{}' (expected auto, kvm or tcg)", choice);
-    return kvm_usable() ? Accel::kvm : Accel::tcg;
+    return kvm_usable(target) ? Accel::kvm : Accel::tcg;
 }
 
-std::pair<std::string, std::string> find_ovmf() {
-    for (const char* suffix : {"_4M", ""}) {
-        std::string code = fmt::format("/usr/share/OVMF/OVMF_CODE{}.fd", suffix);
-        std::string vars = fmt::format("/usr/share/OVMF/OVMF_VARS{}.fd", suffix);
-        if (fs::is_regular_file(code) && fs::is_regular_file(vars)) return {code, vars};
+std::pair<std::string, std::string> find_ovmf(const catalog::Target& target) {
+    std::string tried;
+    for (const auto& [code, vars] : target.uefi_firmware) {
+        if (fs::is_regular_file(code) && fs::is_regular_file(vars)) return {std::string(code), std::string(vars)};
+        tried += fmt::format("{}{}", tried.empty() ? "" : " or ", code);
     }
-    fail_input("--firmware uefi needs OVMF: /usr/share/OVMF/OVMF_CODE_4M.fd or OVMF_CODE.fd is missing "
-               "(install the Debian package ovmf)");
+    fail_input("--firmware uefi needs OVMF: {} is missing (install the Debian package ovmf)", tried);
 }
 
 int boot(const BootOptions& requested, const std::string& accel, exec::CommandRunner& runner) {
@@ -182,13 +182,13 @@ int boot(const BootOptions& requested, const std::string& accel, exec::CommandRu
         require_file(options.kernel, "kernel");
         require_file(options.initrd, "initrd");
     }
-    if (!exec::tool_exists("qemu-system-x86_64"))
-        fail("qemu-system-x86_64 is not installed (Debian package qemu-system-x86)");
-    Machine machine{choose_accel(accel), options.image, image_format(options.image)};
+    const catalog::Target& target = catalog::native_target();
+    exec::require_tools({target.qemu});
+    Machine machine{choose_accel(accel, target), options.image, image_format(options.image), "", "", &target};
     std::unique_ptr<ScratchDir> scratch;
     if (options.grow || options.firmware == Firmware::uefi) scratch = std::make_unique<ScratchDir>();
     if (options.firmware == Firmware::uefi) {
-        auto [code, vars] = find_ovmf();
+        auto [code, vars] = find_ovmf(target);
         machine.ovmf_code = code;
         machine.ovmf_vars = (scratch->path / "OVMF_VARS.fd").string();
         fs::copy_file(vars, machine.ovmf_vars);
@@ -206,7 +206,7 @@ int boot(const BootOptions& requested, const std::string& accel, exec::CommandRu
     if (!finished) fail("the guest did not power off within {} s; QEMU was stopped", options.timeout_seconds);
     int status = *finished;
     if (status != 0) // QEMU's own status is lethe's, so scripts can tell failures apart
-        throw Error(static_cast<ExitCode>(status), fmt::format("qemu-system-x86_64 exited with status {}", status));
+        throw Error(static_cast<ExitCode>(status), fmt::format("{} exited with status {}", target.qemu.program, status));
     return status;
 }
 

@@ -182,14 +182,14 @@ TEST_CASE("boot: paths with commas are escaped for QEMU", "[run]") {
 
 TEST_CASE("boot: the accelerator honours --accel and LETHE_QEMU_ACCEL", "[run]") {
     unsetenv("LETHE_QEMU_ACCEL");
-    CHECK(choose_accel("tcg") == Accel::tcg);
-    CHECK(choose_accel("kvm") == Accel::kvm);
-    CHECK(choose_accel("auto") == (kvm_usable() ? Accel::kvm : Accel::tcg));
+    CHECK(choose_accel("tcg", lethe::catalog::native_target()) == Accel::tcg);
+    CHECK(choose_accel("kvm", lethe::catalog::native_target()) == Accel::kvm);
+    CHECK(choose_accel("auto", lethe::catalog::native_target()) == (kvm_usable(lethe::catalog::native_target()) ? Accel::kvm : Accel::tcg));
     setenv("LETHE_QEMU_ACCEL", "kvm", 1);
-    CHECK(choose_accel("auto") == Accel::kvm);
-    CHECK(choose_accel("tcg") == Accel::tcg); // an explicit flag wins over the environment
+    CHECK(choose_accel("auto", lethe::catalog::native_target()) == Accel::kvm);
+    CHECK(choose_accel("tcg", lethe::catalog::native_target()) == Accel::tcg); // an explicit flag wins over the environment
     setenv("LETHE_QEMU_ACCEL", "xen", 1);
-    CHECK_THROWS_WITH(choose_accel("auto"), Catch::Contains("unknown accelerator 'xen'"));
+    CHECK_THROWS_WITH(choose_accel("auto", lethe::catalog::native_target()), Catch::Contains("unknown accelerator 'xen'"));
     unsetenv("LETHE_QEMU_ACCEL");
 }
 

@@ -103,7 +103,7 @@ TEST_CASE("firmware boot adds an ESP at the start of the disk, legacy-BIOS-boota
     CHECK(esp.filesystem.type == "vfat");
     CHECK(esp.filesystem.label == "ESP");
     CHECK(esp.attributes == plan::legacy_bios_bootable);
-    CHECK(p.firmware == std::vector<std::string>{"bios", "uefi"});
+    CHECK(p.firmware == std::vector<catalog::Firmware>{catalog::Firmware::bios, catalog::Firmware::uefi});
     // The initrd never mounts the ESP.
     CHECK(std::find(p.initrd.modules.begin(), p.initrd.modules.end(), "vfat") == p.initrd.modules.end());
     plan::place_partitions(p, {{"esp", 40 * MiB}, {"usr", 100 * MiB}});

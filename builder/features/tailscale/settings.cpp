@@ -1,4 +1,4 @@
-#include "spec/tailscale_parser.hpp"
+#include "features/tailscale/settings.hpp"
 
 #include "secret/age.hpp"
 #include "util/error.hpp"
@@ -8,7 +8,9 @@
 #include <filesystem>
 #include <regex>
 
-namespace lethe::spec {
+namespace lethe::features::tailscale {
+
+using namespace spec;
 namespace {
 
 // Flags that have a key of their own: given twice, `tailscale up` would take
@@ -70,11 +72,11 @@ void check_extra_arg(const Document& doc, const YAML::Node& node, const std::str
 
 } // namespace
 
-Tailscale parse_tailscale(const Document& doc, const YAML::Node& node) {
+Settings parse_settings(const Document& doc, const YAML::Node& node) {
     MapReader map(doc, node, "tailscale",
                   {"auth_key", "hostname", "advertise_tags", "advertise_exit_node", "exit_node",
                    "exit_node_allow_lan_access", "login_server", "ssh", "extra_args"});
-    Tailscale ts;
+    Settings ts;
     const YAML::Node auth_key = map.required("auth_key");
     ts.auth_key = read_auth_key(doc, auth_key);
     ts.auth_key_origin = doc.origin(auth_key);
@@ -121,4 +123,21 @@ Tailscale parse_tailscale(const Document& doc, const YAML::Node& node) {
     return ts;
 }
 
-} // namespace lethe::spec
+std::vector<std::string> up_args(const Settings& ts) {
+    std::vector<std::string> args;
+    if (!ts.hostname.empty()) args.push_back("--hostname=" + ts.hostname);
+    if (!ts.advertise_tags.empty()) {
+        std::string tags;
+        for (const auto& tag : ts.advertise_tags) tags += (tags.empty() ? "" : ",") + tag;
+        args.push_back("--advertise-tags=" + tags);
+    }
+    if (ts.advertise_exit_node) args.push_back("--advertise-exit-node");
+    if (!ts.exit_node.empty()) args.push_back("--exit-node=" + ts.exit_node);
+    if (ts.exit_node_allow_lan_access) args.push_back("--exit-node-allow-lan-access");
+    if (!ts.login_server.empty()) args.push_back("--login-server=" + ts.login_server);
+    if (ts.ssh) args.push_back("--ssh");
+    args.insert(args.end(), ts.extra_args.begin(), ts.extra_args.end());
+    return args;
+}
+
+} // namespace lethe::features::tailscale
