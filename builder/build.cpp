@@ -110,7 +110,8 @@ Rootfs stage_rootfs(const plan::Plan& plan, const BuildOptions& options, const P
     switch (plan.rootfs.kind) {
     case spec::RootfsSource::Kind::directory: stage::copy_tree(plan.rootfs.path, tree); return rootfs;
     case spec::RootfsSource::Kind::mmdebstrap: {
-        stage::DebianSource debian{plan.rootfs.suite, plan.rootfs.packages, plan.rootfs.variant, plan.rootfs.mirror};
+        stage::DebianSource debian{plan.rootfs.suite, plan.rootfs.packages, plan.rootfs.variant, plan.rootfs.mirror,
+                                   std::string(plan.target->debian_architecture)};
         Path cache = options.cache_dir.empty() ? stage::default_cache_dir() : Path(options.cache_dir);
         archive = stage::fetch_debian(debian, cache, runner);
         break;
@@ -278,7 +279,7 @@ void build(const BuildOptions& options) {
     Rootfs rootfs = stage_rootfs(plan, options, work.path() / "rootfs", runner);
     apply_overlays(plan, rootfs.tree);
     manifest.rootfs_sha256 = rootfs.source_hash;
-    stage::KernelFiles kernel = stage::find_kernel(rootfs.tree, plan.kernel.version);
+    stage::KernelFiles kernel = stage::find_kernel(rootfs.tree, plan.kernel.version, *plan.target);
     Path vmlinuz = publisher.path(plan.name + ".vmlinuz");
     stdfs::copy_file(kernel.image, vmlinuz);
     manifest.kernel_version = kernel.version;

@@ -57,7 +57,7 @@ void add_build_command(CLI::App& app) {
     cmd->add_option("RECIPE", options->recipe, "Image recipe (YAML)")->required();
     cmd->add_option("-o,--output", options->output_dir, "Directory for the outputs")->required();
     cmd->add_option("--cache-dir", options->cache_dir, "Where fetched root filesystems are kept");
-    cmd->add_option("--work-dir", options->work_dir, "Scratch space (default: OUTPUT/.lethe-work)");
+    cmd->add_option("--work-dir", options->work_dir, "Scratch space (default: OUTPUT/.lethe-work-NAME)");
     cmd->add_flag("--keep-work", options->keep_work, "Keep the work directory after the build");
     cmd->callback([options] { lethe::build(*options); });
 }

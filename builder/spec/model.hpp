@@ -92,8 +92,8 @@ struct RootfsSource {
     std::vector<std::string> packages;
 };
 
-// How machines start the image: `bios` (legacy BIOS, e.g. SeaBIOS on Hetzner
-// x86) and `uefi` (OVMF). Empty: only direct kernel boot (QEMU -kernel), no
+// How machines start the image: `bios` (legacy BIOS, e.g. SeaBIOS on
+// Hetzner's Intel/AMD servers) and `uefi` (OVMF). Empty: only direct kernel boot (QEMU -kernel), no
 // ESP. Unset: every firmware the target's machines have. See docs/boot.md.
 struct Boot {
     std::optional<std::vector<catalog::Firmware>> firmware;
