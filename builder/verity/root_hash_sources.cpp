@@ -76,6 +76,8 @@ exec::Command read_esp_file_command(const std::filesystem::path& image, uint64_t
 
 std::vector<RootHashSource> esp_root_hashes(exec::CommandRunner& runner,
                                             const std::filesystem::path& image, uint64_t offset) {
+    if (!exec::tool_exists("mdir"))
+        fail("reading the ESP's boot loader configuration needs mtools (Debian package mtools)");
     std::set<std::string> present;
     std::istringstream listing(runner.run(list_esp_command(image, offset)));
     for (std::string line; std::getline(listing, line);)
@@ -92,6 +94,8 @@ std::vector<RootHashSource> esp_root_hashes(exec::CommandRunner& runner,
 }
 
 RootHashSource manifest_root_hash(const std::filesystem::path& manifest) {
+    if (!std::filesystem::is_regular_file(manifest))
+        fail_input("cannot read the manifest '{}': not a file", manifest.string());
     nlohmann::json json = nlohmann::json::parse(read_file(manifest), nullptr, false);
     if (json.is_discarded() || !json.is_object())
         fail_input("'{}' is not a lethe manifest (not a JSON object)", manifest.string());

@@ -37,6 +37,8 @@ class RawImage {
   public:
     RawImage(const VerifyOptions& options, exec::CommandRunner& runner) : path_(options.image) {
         if (!is_qcow2(options.image)) return;
+        if (!exec::tool_exists("qemu-img"))
+            fail("reading a qcow2 image needs qemu-img (Debian package qemu-utils)");
         stdfs::path base =
             options.temp_dir.empty() ? stdfs::temp_directory_path() : options.temp_dir;
         std::string pattern = (base / "lethe-verify-XXXXXX").string();

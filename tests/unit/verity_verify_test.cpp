@@ -154,6 +154,7 @@ TEST_CASE("verify passes an intact raw or qcow2 image and checks the manifest", 
     CHECK_THAT(mismatch.report, Contains("the manifest says root hash " + other));
     test::write(dir.path / "plain.json", R"({"plan": {}})");
     CHECK(exit_code_of({image.disk, dir.path / "plain.json", {}}) == ExitCode::bad_input);
+    CHECK(exit_code_of({image.disk, dir.path / "missing.json", {}}) == ExitCode::bad_input);
 }
 
 TEST_CASE("verify names the data block with a flipped byte", "[verity]") {
