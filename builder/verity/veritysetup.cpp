@@ -65,6 +65,13 @@ std::string parse_root_hash(std::string_view output) {
 }
 
 std::string format(exec::CommandRunner& runner, const FormatJob& job) {
+    // veritysetup covers whole blocks only and says nothing of a tail.
+    std::error_code error;
+    uint64_t size = std::filesystem::file_size(job.data_image, error);
+    if (error) fail_errno("cannot read the size of", job.data_image.string(), error.value());
+    if (size % data_block_size != 0)
+        fail("'{}' is {} bytes, not whole blocks of {}: its last {} bytes would not be protected",
+             job.data_image.string(), size, data_block_size, size % data_block_size);
     Fd fd(::open(job.hash_image.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
     if (fd.get() < 0) fail_errno("cannot create", job.hash_image.string());
     return parse_root_hash(runner.run(format_command(job)));

@@ -41,7 +41,8 @@ std::string parse_root_hash(std::string_view output);
 
 // Empties the hash image (veritysetup writes into an existing file without
 // truncating it, so old bytes would survive after the tree), runs
-// veritysetup and returns the root hash.
+// veritysetup and returns the root hash. fail() for a data image that is
+// not whole data blocks (veritysetup would leave its tail unprotected).
 std::string format(exec::CommandRunner& runner, const FormatJob& job);
 
 } // namespace lethe::verity

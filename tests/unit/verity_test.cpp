@@ -205,11 +205,17 @@ TEST_CASE("veritysetup's command line and its root hash, salt and UUID from the 
     TempDir dir;
     exec::RecordingRunner runner;
     runner.canned_output = output;
+    job.data_image = dir.path / "usr.img";
     job.hash_image = dir.path / "hash";
+    test::write_data_file(job.data_image, 2);
     test::write(job.hash_image, "old bytes that must not survive");
     CHECK(verity::format(runner, job) == worked_root);
     CHECK(stdfs::file_size(job.hash_image) == 0);
     REQUIRE(runner.commands.size() == 1);
+    REQUIRE(truncate(job.data_image.c_str(), 10000) == 0);
+    CHECK_THROWS_WITH(verity::format(runner, job),
+                      Contains("is 10000 bytes, not whole blocks of 4096: its "
+                               "last 1808 bytes would not be protected"));
 }
 
 TEST_CASE("two runs of veritysetup with the seeded salt and UUID write the same hash image",
