@@ -45,18 +45,24 @@ class RawImage {
         if (!mkdtemp(pattern.data())) fail_errno("cannot create a directory in", base.string());
         directory_ = pattern;
         path_ = directory_ / "image.raw";
-        runner.run(qcow2_to_raw_command(options.image, path_));
+        try {
+            runner.run(qcow2_to_raw_command(options.image, path_));
+        } catch (...) {
+            remove(); // a throwing constructor gets no destructor
+            throw;
+        }
     }
-    ~RawImage() {
-        std::error_code ignored;
-        if (!directory_.empty()) stdfs::remove_all(directory_, ignored);
-    }
+    ~RawImage() { remove(); }
     RawImage(const RawImage&) = delete;
     RawImage& operator=(const RawImage&) = delete;
     const stdfs::path& path() const { return path_; }
     bool converted() const { return !directory_.empty(); }
 
   private:
+    void remove() {
+        std::error_code ignored;
+        if (!directory_.empty()) stdfs::remove_all(directory_, ignored);
+    }
     stdfs::path path_, directory_;
 };
 

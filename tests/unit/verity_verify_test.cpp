@@ -143,6 +143,9 @@ TEST_CASE("verify passes an intact raw or qcow2 image and checks the manifest", 
     CHECK(converted.ok);
     CHECK_THAT(converted.report, Contains("qcow2 read through a raw copy"));
     CHECK(stdfs::is_empty(temp)); // the raw copy is gone
+    test::write(dir.path / "broken.qcow2", std::string("QFI\xfb", 4) + std::string(600, 'x'));
+    CHECK(exit_code_of({dir.path / "broken.qcow2", std::nullopt, temp}) == ExitCode::failure);
+    CHECK(stdfs::is_empty(temp)); // also when qemu-img fails
 
     test::write(dir.path / "good.json", R"({"verity": {"root_hash": ")" + image.root_hash + "\"}}");
     CHECK(verify({image.disk, dir.path / "good.json", {}}).ok);
