@@ -9,6 +9,7 @@
 #include "vm/boot.hpp"
 #include "secret/command.hpp"
 #include "util/error.hpp"
+#include "verity/command.hpp"
 
 #include <CLI/CLI.hpp>
 #include <spdlog/sinks/stdout_color_sinks.h>
@@ -75,6 +76,7 @@ int main(int argc, char** argv) {
     add_inspect_command(app);
     lethe::vm::add_boot_command(app);
     lethe::secret::add_secret_command(app);
+    lethe::verity::add_verify_command(app);
     app.parse_complete_callback([&] { setup_logging(verbose); });
     try {
         app.parse(argc, argv);
