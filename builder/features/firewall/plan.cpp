@@ -97,6 +97,13 @@ void add_tailscale(Context& context, const spec::Tailscale& tailscale) {
         context.login_server_port = url_port(tailscale.login_server);
 }
 
+void add_ssh(Context& context, bool open_to_public, bool written, const spec::Origin& origin) {
+    context.ssh = true;
+    context.ssh_public = open_to_public;
+    context.ssh_public_written = written;
+    context.ssh_origin = origin;
+}
+
 FirewallPlan make_firewall_plan(const Firewall& firewall, const Context& context) {
     FirewallPlan plan;
     plan.trusted_interfaces = trusted_interfaces(firewall, context);

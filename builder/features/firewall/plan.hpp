@@ -13,6 +13,10 @@ namespace lethe::firewall {
 // exit node or subnet router, and the control server's port.
 void add_tailscale(Context& context, const spec::Tailscale& tailscale);
 
+// What `ssh:` decides: whether port 22 is public. WRITTEN: the recipe said
+// `public:` itself (else it is the default); ORIGIN: of `public:` or `ssh:`.
+void add_ssh(Context& context, bool open_to_public, bool written, const spec::Origin& origin);
+
 FirewallPlan make_firewall_plan(const Firewall& firewall, const Context& context);
 
 // The Hetzner Cloud Firewall's rules (inbound, then outbound) counted as its
