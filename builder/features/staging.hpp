@@ -22,6 +22,8 @@ struct StagedUnit {
 struct Staging {
     std::vector<StagedFile> files;
     std::vector<StagedUnit> units;
+    std::vector<std::string>
+        enable; // units of the rootfs itself to enable (systemctl --root enable)
 };
 
 } // namespace lethe::features
