@@ -433,3 +433,20 @@ TEST_CASE("firewall: the rootfs must have nft, found inside the tree", "[firewal
     CHECK(features::tree_has(tree.path, "/../../opt/nft",
                              features::RootfsRequirement::Kind::program));
 }
+
+TEST_CASE("firewall: the plan as `lethe plan` shows it", "[firewall]") {
+    nlohmann::ordered_json json = firewall::plan_json(
+        plan_of("  allowed_tcp_ports: [80, {from: 8000, to: 8010}]\n  hetzner: true\n"
+                "  outbound: [{protocol: tcp, port: 443}]\n",
+                with_ssh(with_tailscale(true), false, false)));
+    CHECK(
+        json.dump() ==
+        R"({"ruleset":"/usr/lib/lethe/firewall.nft","unit":"lethe-firewall.service",)"
+        R"("public_tcp_ports":[{"port":"80","reason":"allowed_tcp_ports"},{"port":"8000-8010","reason":"allowed_tcp_ports"}],)"
+        R"("public_udp_ports":[{"port":"41641","reason":"tailscale"}],"trusted_interfaces":["tailscale0"],)"
+        R"("allow_ping":true,"log_refused":"lethe-refused: ","forwarding":"/usr/lib/sysctl.d/90-lethe-forwarding.conf",)"
+        R"("hetzner":true,"outbound":[{"protocol":"tcp","port":"443","destination_ips":["0.0.0.0/0","::/0"]}]})");
+    nlohmann::ordered_json quiet = firewall::plan_json(plan_of("  log_refused: false\n"));
+    CHECK(quiet["log_refused"].is_null());
+    CHECK(quiet["forwarding"].is_null());
+}
