@@ -192,11 +192,10 @@ Firewall parse_firewall(const spec::Document& doc, const YAML::Node& node) {
                         "outbound rules are for the Hetzner Cloud Firewall (the image lets all "
                         "outgoing traffic out): add 'hetzner: true', or remove 'outbound'");
     }
-    for (const char* key : {"trust_tailscale", "open_tailscale_port"}) {
+    for (auto [key, value] : {std::pair{"trust_tailscale", &firewall.trust_tailscale},
+                              std::pair{"open_tailscale_port", &firewall.open_tailscale_port}}) {
         if (!map.has(key)) continue;
-        bool value = spec::read_bool(doc, map.get(key));
-        (std::string(key) == "trust_tailscale" ? firewall.trust_tailscale
-                                               : firewall.open_tailscale_port) = value;
+        *value = spec::read_bool(doc, map.get(key));
         firewall.tailscale_origin = doc.origin(map.get(key));
     }
     const auto& trusted = firewall.trusted_interfaces;
