@@ -14,6 +14,9 @@ namespace lethe::spec {
 Recipe load_recipe(const std::string& path, const std::vector<std::string>& feature_keys = {});
 Recipe parse_recipe(const std::string& text, const std::string& path, const std::vector<std::string>& feature_keys = {});
 
+// Whether a persisted directory of `layout` holds `path` (it or a parent).
+bool persists_directory(const Layout& layout, const std::string& path);
+
 // Reads and checks a layout file on its own.
 Layout load_layout(const std::string& path);
 

@@ -124,6 +124,12 @@ Recipe load_recipe(const std::string& path, const std::vector<std::string>& feat
     return parse_recipe(std::make_shared<const Document>(Document::load(path)), feature_keys);
 }
 
+bool persists_directory(const Layout& layout, const std::string& path) {
+    for (const auto& dir : layout.persistence.directories)
+        if (dir.path == path || path.rfind(dir.path + "/", 0) == 0) return true;
+    return false;
+}
+
 Layout load_layout(const std::string& path) {
     Document doc = Document::load(path);
     return parse_layout(doc, doc.root());

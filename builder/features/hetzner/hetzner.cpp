@@ -1,6 +1,7 @@
 #include "features/hetzner/hetzner.hpp"
 
 #include "features/network/network.hpp"
+#include "spec/parse.hpp"
 #include "stage/image_files.hpp"
 #include "stage/template.hpp"
 #include "stage/units.hpp"
@@ -13,17 +14,6 @@
 namespace fs = std::filesystem;
 
 namespace lethe::features::hetzner {
-namespace {
-
-// Whether a persisted directory of `layout` holds `path` (it or a parent).
-bool persists_directory(const spec::Layout& layout, const std::string& path) {
-    for (const auto& dir : layout.persistence.directories)
-        if (dir.path == path || path.rfind(dir.path + "/", 0) == 0) return true;
-    return false;
-}
-
-} // namespace
-
 std::shared_ptr<const plan::FeaturePlan> plan_hetzner(const PlanRequest& request) {
     if (!request.section) return nullptr;
     const spec::Document& doc = *request.section->doc;
@@ -31,7 +21,7 @@ std::shared_ptr<const plan::FeaturePlan> plan_hetzner(const PlanRequest& request
     if (!map.has("metadata")) return nullptr;
     const YAML::Node metadata = map.get("metadata");
     if (!spec::read_bool(doc, metadata)) return nullptr;
-    if (!persists_directory(request.recipe.layout, "/root/.ssh"))
+    if (!spec::persists_directory(request.recipe.layout, "/root/.ssh"))
         doc.fail_at(metadata,
                     "hetzner.metadata writes the server's SSH keys to /root/.ssh/authorized_keys, but "
                     "the layout does not persist /root/.ssh, so they would vanish at the next boot: add "
