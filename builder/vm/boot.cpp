@@ -2,11 +2,14 @@
 
 #include "exec/tool.hpp"
 #include "util/error.hpp"
+#include "util/file.hpp"
 #include "util/size.hpp"
+#include "vm/kvm_failure.hpp"
 
 #include <CLI/CLI.hpp>
 #include <fcntl.h>
 #include <linux/kvm.h>
+#include <poll.h>
 #include <signal.h>
 #include <spawn.h>
 #include <spdlog/spdlog.h>
@@ -17,8 +20,10 @@
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
+#include <string_view>
 #include <thread>
 
 extern char** environ;
@@ -66,10 +71,12 @@ struct IgnoreInterrupts {
     }
 };
 
-// QEMU on the terminal (or, for the probe, quiet and reading `stdin_fd`).
-pid_t spawn_qemu(const exec::Command& command, int stdin_fd = -1) {
+// QEMU on the terminal (or, for the probe, quiet and reading `stdin_fd`),
+// its stderr into `stderr_fd` when given.
+pid_t spawn_qemu(const exec::Command& command, int stdin_fd = -1, int stderr_fd = -1) {
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
+    if (stderr_fd >= 0) posix_spawn_file_actions_adddup2(&actions, stderr_fd, STDERR_FILENO);
     if (stdin_fd >= 0) {
         posix_spawn_file_actions_adddup2(&actions, stdin_fd, STDIN_FILENO);
         posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
@@ -95,25 +102,28 @@ pid_t spawn_qemu(const exec::Command& command, int stdin_fd = -1) {
     return pid;
 }
 
-// Waits for QEMU; past the deadline asks it to quit (SIGTERM), then kills
-// it, and returns nullopt.
-std::optional<int> wait_with_timeout(pid_t pid, unsigned timeout_seconds) {
+// Waits for QEMU; past the deadline, or when `pump` (called about every
+// 100 ms, and waiting that long itself) says to stop, asks it to quit
+// (SIGTERM), then kills it, and returns nullopt.
+std::optional<int> wait_with_timeout(pid_t pid, unsigned timeout_seconds,
+                                     const std::function<bool()>& pump = {}) {
     using Clock = std::chrono::steady_clock;
     auto deadline = Clock::now() + std::chrono::seconds(timeout_seconds);
     bool terminated = false;
     int status = 0;
     for (;;) {
-        pid_t done = waitpid(pid, &status, timeout_seconds ? WNOHANG : 0);
+        pid_t done = waitpid(pid, &status, timeout_seconds || pump ? WNOHANG : 0);
         if (done == pid) break;
         if (done < 0 && errno != EINTR) fail_errno("cannot wait for", "QEMU");
-        if (timeout_seconds && !terminated && Clock::now() >= deadline) {
+        bool stop = pump && pump();
+        if (!terminated && (stop || (timeout_seconds && Clock::now() >= deadline))) {
             kill(pid, SIGTERM);
             terminated = true;
             deadline = Clock::now() + std::chrono::seconds(5);
         } else if (terminated && Clock::now() >= deadline) {
             kill(pid, SIGKILL);
         }
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        if (!pump) std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
     if (terminated) return std::nullopt;
     return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
@@ -127,6 +137,64 @@ std::string make_overlay(const BootOptions& options, const fs::path& dir, exec::
                  fs::absolute(options.image).string(), overlay}});
     runner.run({{"qemu-img", "resize", "-q", overlay, std::to_string(*options.grow)}});
     return overlay;
+}
+
+void write_all(int fd, std::string_view text) {
+    while (!text.empty()) {
+        ssize_t n = write(fd, text.data(), text.size());
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return; // a closed terminal must not stop the guest
+        text.remove_prefix(static_cast<size_t>(n));
+    }
+}
+
+// Runs the guest with QEMU's stderr passed on through `watch`, and stops
+// QEMU as soon as the watch sees KVM's internal error (QEMU only pauses the
+// machine then, and would sit there until the timeout).
+std::optional<int> run_guest(const exec::Command& command, unsigned timeout_seconds, KvmFailureWatch& watch) {
+    int ends[2];
+    if (pipe2(ends, O_CLOEXEC | O_NONBLOCK) < 0) fail_errno("cannot create", "pipe");
+    Fd from_qemu(ends[0]), to_lethe(ends[1]);
+    pid_t pid = spawn_qemu(command, -1, to_lethe.get());
+    to_lethe = Fd();
+    bool open = true;
+    auto pass_on = [&](int wait_ms) {
+        pollfd ready{from_qemu.get(), POLLIN, 0};
+        if (!open) std::this_thread::sleep_for(std::chrono::milliseconds(wait_ms));
+        else if (poll(&ready, 1, wait_ms) > 0) {
+            char buffer[4096];
+            ssize_t n;
+            while ((n = read(from_qemu.get(), buffer, sizeof buffer)) > 0)
+                write_all(STDERR_FILENO, watch.feed({buffer, static_cast<size_t>(n)}));
+            open = n != 0;
+        }
+        return watch.failed();
+    };
+    std::optional<int> status = wait_with_timeout(pid, timeout_seconds, [&] { return pass_on(100); });
+    pass_on(0);
+    write_all(STDERR_FILENO, watch.finish());
+    return status;
+}
+
+// "auto" is the only choice that may change its mind: an explicit kvm fails.
+std::optional<int> run_with_fallback(const BootOptions& options, Machine& machine, bool automatic) {
+    KvmFailureWatch watch;
+    std::optional<int> finished = run_guest(qemu_command(options, machine), options.timeout_seconds, watch);
+    if (!watch.failed()) return finished;
+    if (!automatic)
+        fail("KVM failed inside the guest (QEMU: \"KVM internal error\"), as under some nested hypervisors; "
+             "--accel tcg boots without it");
+    spdlog::warn("KVM failed inside the guest although the probe passed (QEMU: \"KVM internal error\"); "
+                 "booting again under TCG");
+    machine.accel = Accel::tcg;
+    KvmFailureWatch again;
+    return run_guest(qemu_command(options, machine), options.timeout_seconds, again);
+}
+
+// The accelerator asked for, the environment's LETHE_QEMU_ACCEL standing in for "auto".
+std::string accel_choice(const std::string& requested) {
+    const char* env = std::getenv("LETHE_QEMU_ACCEL");
+    return requested == "auto" && env && *env ? std::string(env) : requested;
 }
 
 } // namespace
@@ -157,9 +225,7 @@ bool kvm_usable(const catalog::Target& target) {
 }
 
 Accel choose_accel(const std::string& requested, const catalog::Target& target) {
-    std::string choice = requested;
-    const char* env = std::getenv("LETHE_QEMU_ACCEL");
-    if (choice == "auto" && env && *env) choice = env;
+    std::string choice = accel_choice(requested);
     if (choice == "kvm") return Accel::kvm;
     if (choice == "tcg") return Accel::tcg;
     if (choice != "auto") fail_input("unknown accelerator '{}' (expected auto, kvm or tcg)", choice);
@@ -197,12 +263,11 @@ int boot(const BootOptions& requested, const std::string& accel, exec::CommandRu
         machine.disk_path = make_overlay(options, scratch->path, runner);
         machine.disk_format = "qcow2";
     }
-    exec::Command command = qemu_command(options, machine);
     spdlog::info("booting {} under {}{}", options.image, machine.accel == Accel::kvm ? "KVM" : "TCG",
                  options.serial ? " (Ctrl-A X quits)" : fmt::format("; console in {}", options.console_log));
-    spdlog::debug("running {}", exec::to_string(command));
+    spdlog::debug("running {}", exec::to_string(qemu_command(options, machine)));
     IgnoreInterrupts ignore;
-    std::optional<int> finished = wait_with_timeout(spawn_qemu(command), options.timeout_seconds);
+    std::optional<int> finished = run_with_fallback(options, machine, accel_choice(accel) == "auto");
     if (!finished) fail("the guest did not power off within {} s; QEMU was stopped", options.timeout_seconds);
     int status = *finished;
     if (status != 0) // QEMU's own status is lethe's, so scripts can tell failures apart

@@ -57,9 +57,10 @@ def boot(lethe, kernel, initrd, disk, cmdline="console=ttyS0", timeout=300, memo
     QEMU arguments in EXTRA, until the guest powers off; returns the serial
     console output."""
     log = log or os.path.join(os.path.dirname(os.path.abspath(str(disk))), "console.log")
-    # TCG by default: a /dev/kvm that opens is not proof that KVM works (nested
-    # virtualisation here fails on the first MSR write). LETHE_QEMU_ACCEL=kvm opts in.
-    accel = os.environ.get("LETHE_QEMU_ACCEL", "tcg")
+    # auto: lethe boot probes KVM and, when the guest still dies under it
+    # ("KVM internal error" on some nested hosts), boots again under TCG.
+    # LETHE_QEMU_ACCEL=kvm or tcg forces one.
+    accel = os.environ.get("LETHE_QEMU_ACCEL", "auto")
     return lethe_boot(lethe, disk, log, "--kernel", kernel, "--initrd", initrd, "--append", cmdline,
                       "--network", "none", "--accel", accel, "--", "-no-reboot", *extra,
                       timeout=timeout, memory=memory)
