@@ -1,5 +1,6 @@
 #include "vm/boot.hpp"
 
+#include "exec/process.hpp"
 #include "exec/tool.hpp"
 #include "util/error.hpp"
 #include "util/file.hpp"
@@ -11,7 +12,6 @@
 #include <linux/kvm.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <spdlog/spdlog.h>
 #include <sys/ioctl.h>
 #include <sys/wait.h>
@@ -26,7 +26,6 @@
 #include <string_view>
 #include <thread>
 
-extern char** environ;
 
 namespace fs = std::filesystem;
 
@@ -74,59 +73,10 @@ struct IgnoreInterrupts {
 // QEMU on the terminal (or, for the probe, quiet and reading `stdin_fd`),
 // its stderr into `stderr_fd` when given.
 pid_t spawn_qemu(const exec::Command& command, int stdin_fd = -1, int stderr_fd = -1) {
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    if (stderr_fd >= 0) posix_spawn_file_actions_adddup2(&actions, stderr_fd, STDERR_FILENO);
-    if (stdin_fd >= 0) {
-        posix_spawn_file_actions_adddup2(&actions, stdin_fd, STDIN_FILENO);
-        posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
-        posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
-    }
-    posix_spawnattr_t attr;
-    posix_spawnattr_init(&attr);
-    sigset_t defaults;
-    sigemptyset(&defaults);
-    sigaddset(&defaults, SIGINT);
-    sigaddset(&defaults, SIGQUIT);
-    posix_spawnattr_setsigdefault(&attr, &defaults);
-    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF);
-    std::vector<std::string> words = command.argv;
-    std::vector<char*> argv;
-    for (auto& word : words) argv.push_back(word.data());
-    argv.push_back(nullptr);
-    pid_t pid = 0;
-    int rc = posix_spawnp(&pid, argv[0], &actions, &attr, argv.data(), environ);
-    posix_spawnattr_destroy(&attr);
-    posix_spawn_file_actions_destroy(&actions);
-    if (rc != 0) fail_errno("cannot run", command.argv[0], rc);
-    return pid;
-}
-
-// Waits for QEMU; past the deadline, or when `pump` (called about every
-// 100 ms, and waiting that long itself) says to stop, asks it to quit
-// (SIGTERM), then kills it, and returns nullopt.
-std::optional<int> wait_with_timeout(pid_t pid, unsigned timeout_seconds,
-                                     const std::function<bool()>& pump = {}) {
-    using Clock = std::chrono::steady_clock;
-    auto deadline = Clock::now() + std::chrono::seconds(timeout_seconds);
-    bool terminated = false;
-    int status = 0;
-    for (;;) {
-        pid_t done = waitpid(pid, &status, timeout_seconds || pump ? WNOHANG : 0);
-        if (done == pid) break;
-        if (done < 0 && errno != EINTR) fail_errno("cannot wait for", "QEMU");
-        bool stop = pump && pump();
-        if (!terminated && (stop || (timeout_seconds && Clock::now() >= deadline))) {
-            kill(pid, SIGTERM);
-            terminated = true;
-            deadline = Clock::now() + std::chrono::seconds(5);
-        } else if (terminated && Clock::now() >= deadline) {
-            kill(pid, SIGKILL);
-        }
-        if (!pump) std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-    if (terminated) return std::nullopt;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    if (stdin_fd < 0) return exec::spawn(command, {-1, -1, stderr_fd});
+    Fd null(open("/dev/null", O_WRONLY | O_CLOEXEC));
+    if (null.get() < 0) fail_errno("cannot open", "/dev/null");
+    return exec::spawn(command, {stdin_fd, null.get(), null.get()});
 }
 
 // A qcow2 overlay backed by the image, so the image itself is never written.
@@ -170,7 +120,7 @@ std::optional<int> run_guest(const exec::Command& command, unsigned timeout_seco
         }
         return watch.failed();
     };
-    std::optional<int> status = wait_with_timeout(pid, timeout_seconds, [&] { return pass_on(100); });
+    std::optional<int> status = exec::wait_for(pid, timeout_seconds, [&] { return pass_on(100); });
     pass_on(0);
     write_all(STDERR_FILENO, watch.finish());
     return status;
@@ -218,7 +168,7 @@ bool kvm_usable(const catalog::Target& target) {
     if (written) {
         exec::Command probe{{target.qemu.program, "-machine", fmt::format("{},accel=kvm", target.qemu_machine), "-cpu",
                              "host", "-nodefaults", "-display", "none", "-S", "-qmp", "stdio"}};
-        status = wait_with_timeout(spawn_qemu(probe, input[0]), 10);
+        status = exec::wait_for(spawn_qemu(probe, input[0]), 10);
     }
     close(input[0]);
     return status == 0;
