@@ -6,13 +6,14 @@
 namespace lethe {
 
 // A data file shipped with lethe (templates/..., layouts/...): looked up in
-// $LETHE_DATA_DIR, then beside an installed binary (../share/lethe), then in
-// the source tree lethe was built from.
+// $LETHE_DATA_DIR, then where `cmake --install` puts it beside the binary
+// (../share/lethe), then, for a lethe run from its build tree, in the source tree.
 std::filesystem::path data_path(const std::string& relative);
 
 // A program built with lethe that goes into images (lethe-init,
-// lethe-decrypt, lethe-metadata): $LETHE_<NAME> (e.g. LETHE_INIT), beside the lethe binary,
-// in the build tree, or in ../lib/lethe.
+// lethe-decrypt, lethe-metadata): $LETHE_<NAME> (e.g. LETHE_INIT), where
+// `cmake --install` puts it (../libexec/lethe), or, for a lethe run from its
+// build tree, where the build made it.
 std::filesystem::path helper_program(const std::string& name);
 
 } // namespace lethe
