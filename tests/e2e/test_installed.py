@@ -11,7 +11,7 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import check, make_tiny_rootfs, run  # noqa: E402
+from harness import check, make_tiny_rootfs, run, write_tiny_recipe  # noqa: E402
 
 work = os.path.abspath(sys.argv[2])
 shutil.rmtree(work, ignore_errors=True)
@@ -24,20 +24,7 @@ for path in ["bin/lethe", "libexec/lethe/lethe-init", "libexec/lethe/lethe-decry
     check(os.path.exists(os.path.join(prefix, path)), f"installed {path}")
 
 make_tiny_rootfs(work)
-recipe = os.path.join(work, "tiny.yaml")
-with open(recipe, "w") as f:
-    f.write("""name: tiny
-rootfs: {directory: rootfs}
-layout:
-  disk:
-    size: auto
-    partitions:
-      - {name: usr, type: usr, size: auto, filesystem: erofs}
-      - {name: persist, type: linux-generic, size: 64M, filesystem: ext4}
-  root: {tmpfs: {size: 64M}}
-  persistence: {partition: persist, mount: /persist, directories: [/var/lib]}
-outputs: [raw]
-""")
+recipe = write_tiny_recipe(work, "[raw]")
 env = {k: v for k, v in os.environ.items() if not k.startswith("LETHE_")}
 out = os.path.join(work, "out")
 result = subprocess.run([lethe, "build", recipe, "-o", out], env=env, stderr=subprocess.PIPE, text=True)
