@@ -1,32 +1,23 @@
-// lethe-init's pure parts: its config parser (against the builder's
-// renderer), mount option splitting, and the tree and bind helpers on a
-// temporary directory.
+// /lethe/init.conf (initrd/init_config): rendered field by field, parsed
+// back to the same value, escapes, defaults, and errors that name the line.
 
-#include "initrd/init_config.hpp"
 #include "initrd/failure.hpp"
-#include "initrd/mount_options.hpp"
-#include "initrd/persisted_paths.hpp"
-#include "initrd/programs.hpp"
-#include "initrd/tree_ops.hpp"
+#include "initrd/init_config.hpp"
 
 #include "test_support.hpp"
 
 #include <catch2/catch.hpp>
-#include <csignal>
-#include <fcntl.h>
 #include <filesystem>
-#include <fstream>
-#include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 using namespace lethe;
 namespace fs = std::filesystem;
-
-namespace {
-
 using test::TempDir;
 using test::write;
+using test::read;
+
+namespace {
 
 init::InitConfig sample_config() {
     init::InitConfig c;
@@ -62,18 +53,8 @@ std::string parse_error(const std::string& text) {
 const std::string minimal = "root_tmpfs size=1\nusr PARTUUID=a erofs\npersist PARTUUID=b ext4 /persist\n";
 
 
-std::string read(const fs::path& path) {
-    std::ifstream in(path);
-    return {std::istreambuf_iterator<char>(in), {}};
-}
-
-struct stat lstat_of(const fs::path& path) {
-    struct stat info {};
-    REQUIRE(lstat(path.c_str(), &info) == 0);
-    return info;
-}
-
 } // namespace
+
 
 TEST_CASE("lethe-init parses the config the builder renders", "[init]") {
     auto c = sample_config();
@@ -147,104 +128,3 @@ TEST_CASE("lethe-init's config errors name the line", "[init]") {
     CHECK(parse_error("root_tmpfs size=1\nusr PARTUUID=a erofs\n") == "init.conf: missing 'persist'");
 }
 
-TEST_CASE("lethe-init splits mount options into flags and data", "[init]") {
-    auto split = init::split_mount_options("size=64M,mode=0755,nosuid,nodev");
-    CHECK(split.flags == (MS_NOSUID | MS_NODEV));
-    CHECK(split.data == "size=64M,mode=0755");
-    auto more = init::split_mount_options("ro,noexec,,nr_inodes=1k,rw,noatime,defaults");
-    CHECK(more.flags == (MS_NOEXEC | MS_NOATIME));
-    CHECK(more.data == "nr_inodes=1k");
-    CHECK(init::split_mount_options("").flags == 0);
-}
-
-TEST_CASE("lethe-init copies a tree with modes, owners, links and times", "[init]") {
-    TempDir tmp;
-    fs::path src = tmp.path / "factory", dst = tmp.path / "root" / "etc";
-    fs::create_directories(src / "ssh" / "deep");
-    fs::create_directories(tmp.path / "root");
-    write(src / "hostname", "lethe\n");
-    write(src / "ssh" / "deep" / "secret", "key");
-    REQUIRE(chmod((src / "ssh" / "deep" / "secret").c_str(), 0600) == 0);
-    REQUIRE(chmod((src / "ssh").c_str(), 0750) == 0);
-    REQUIRE(symlink("../run/resolv.conf", (src / "resolv.conf").c_str()) == 0);
-    REQUIRE(mkfifo((src / "fifo").c_str(), 0640) == 0);
-    bool root = geteuid() == 0;
-    if (root) REQUIRE(lchown((src / "ssh" / "deep" / "secret").c_str(), 1234, 5678) == 0);
-    if (root) REQUIRE(lchown((src / "resolv.conf").c_str(), 4321, 8765) == 0);
-    const timespec old_times[2] = {{1000000000, 0}, {1234567890, 500}};
-    REQUIRE(utimensat(AT_FDCWD, (src / "hostname").c_str(), old_times, 0) == 0);
-    REQUIRE(utimensat(AT_FDCWD, (src / "ssh").c_str(), old_times, 0) == 0);
-    REQUIRE(utimensat(AT_FDCWD, (src / "resolv.conf").c_str(), old_times, AT_SYMLINK_NOFOLLOW) == 0);
-    write(tmp.path / "root" / "stale", "");
-
-    init::copy_tree(src.string(), dst.string());
-
-    CHECK(read(dst / "hostname") == "lethe\n");
-    CHECK(read(dst / "ssh" / "deep" / "secret") == "key");
-    CHECK((lstat_of(dst / "ssh" / "deep" / "secret").st_mode & 07777) == 0600);
-    CHECK((lstat_of(dst / "ssh").st_mode & 07777) == 0750);
-    CHECK(lstat_of(dst / "hostname").st_mtim.tv_sec == 1234567890);
-    CHECK(lstat_of(dst / "ssh").st_mtim.tv_sec == 1234567890);
-    CHECK(lstat_of(dst / "ssh").st_mtim.tv_nsec == 500);
-    CHECK(fs::is_symlink(dst / "resolv.conf"));
-    CHECK(fs::read_symlink(dst / "resolv.conf") == "../run/resolv.conf");
-    CHECK(lstat_of(dst / "resolv.conf").st_mtim.tv_sec == 1234567890);
-    CHECK(S_ISFIFO(lstat_of(dst / "fifo").st_mode));
-    CHECK((lstat_of(dst / "fifo").st_mode & 07777) == 0640);
-    if (root) {
-        CHECK(lstat_of(dst / "ssh" / "deep" / "secret").st_uid == 1234);
-        CHECK(lstat_of(dst / "ssh" / "deep" / "secret").st_gid == 5678);
-        CHECK(lstat_of(dst / "resolv.conf").st_uid == 4321);
-    }
-
-    write(src / "hostname", "again\n"); // a second copy replaces files
-    init::copy_tree(src.string(), dst.string());
-    CHECK(read(dst / "hostname") == "again\n");
-    CHECK_THROWS_WITH(init::copy_tree((tmp.path / "absent").string(), dst.string()),
-                      Catch::Contains("cannot open '" + (tmp.path / "absent").string() + "': No such file"));
-}
-
-TEST_CASE("lethe-init deletes a tree's contents but keeps the directory", "[init]") {
-    TempDir tmp;
-    fs::create_directories(tmp.path / "a" / "b" / "c");
-    write(tmp.path / "a" / "b" / "file", "x");
-    REQUIRE(symlink("/nonexistent", (tmp.path / "link").c_str()) == 0);
-    init::remove_tree_contents(tmp.path.string());
-    CHECK(fs::exists(tmp.path));
-    CHECK(fs::is_empty(tmp.path));
-}
-
-TEST_CASE("lethe-init prepares persisted paths for bind mounts", "[init]") {
-    TempDir tmp;
-    std::string root = (tmp.path / "newroot").string(), persist = (tmp.path / "newroot" / "persist").string();
-    fs::create_directories(persist);
-    auto mount = init::prepare_bind(root, persist, {"/var/lib/app", true, 1000, 1001, 0750});
-    CHECK(mount.source == persist + "/var/lib/app");
-    CHECK(mount.target == root + "/var/lib/app");
-    struct stat source = lstat_of(mount.source);
-    CHECK(S_ISDIR(source.st_mode));
-    CHECK((source.st_mode & 07777) == 0750);
-    CHECK((lstat_of(persist + "/var").st_mode & 07777) == 0755);
-    if (geteuid() == 0) CHECK((source.st_uid == 1000 && source.st_gid == 1001));
-    CHECK(fs::is_directory(mount.target));
-
-    write(persist + "/var/lib/app/kept", "data"); // an existing source is left alone
-    init::prepare_bind(root, persist, {"/var/lib/app", true, 0, 0, 0700});
-    CHECK(read(persist + "/var/lib/app/kept") == "data");
-    CHECK((lstat_of(mount.source).st_mode & 07777) == 0750);
-
-    auto file = init::prepare_bind(root, persist, {"/etc/machine-id", false, 0, 0, 0444});
-    CHECK(fs::is_regular_file(file.source));
-    CHECK((lstat_of(file.source).st_mode & 07777) == 0444);
-    CHECK(fs::is_regular_file(file.target));
-
-    CHECK_THROWS_WITH(init::prepare_bind(root, persist, {"/var/lib/app", false, 0, 0, 0644}),
-                      Catch::Contains("is persisted as a file but is a directory"));
-}
-
-TEST_CASE("lethe-init runs programs and reports why one cannot start", "[init]") {
-    CHECK(init::run_program({"/bin/sh", "-c", "exit 3"}) == 3);
-    CHECK(init::run_program({"/bin/sh", "-c", "kill -TERM $$"}) == 128 + SIGTERM);
-    CHECK_THROWS_WITH(init::run_program({"/nonexistent/e2fsck", "-p"}),
-                      "cannot run '/nonexistent/e2fsck': No such file or directory");
-}

@@ -1,3 +1,5 @@
+// What lethe-init must do for a plan (builder/initramfs/init_config).
+
 #include "initramfs/init_config.hpp"
 
 #include <catch2/catch.hpp>
