@@ -25,19 +25,8 @@ firewall::Firewall parse(const std::string& section) {
     return firewall::parse_firewall(doc, doc.root()["firewall"]);
 }
 
-std::string error_of(const std::function<void()>& action) {
-    try {
-        action();
-    } catch (const Error& e) {
-        CHECK(e.code() == ExitCode::bad_input);
-        return e.what();
-    }
-    FAIL("no error");
-    return "";
-}
-
 std::string parse_error(const std::string& section) {
-    return error_of([&] { parse(section); });
+    return test::bad_input_of([&] { parse(section); });
 }
 
 firewall::Context with_tailscale(bool exit_node = false, const std::string& login_server = "") {
@@ -236,7 +225,7 @@ TEST_CASE("firewall: the plan follows tailscale and ssh", "[firewall]") {
 
 TEST_CASE("firewall: contradictions between sections are refused", "[firewall]") {
     auto plan_error = [](const std::string& section, const firewall::Context& context) {
-        return error_of([&] { plan_of(section, context); });
+        return test::bad_input_of([&] { plan_of(section, context); });
     };
     CHECK_THAT(
         plan_error("  allowed_tcp_ports: [80, 22]\n", with_ssh(with_tailscale(), false, false)),

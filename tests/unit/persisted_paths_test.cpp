@@ -15,16 +15,7 @@ namespace fs = std::filesystem;
 using test::TempDir;
 using test::write;
 using test::read;
-
-namespace {
-
-struct stat lstat_of(const fs::path& path) {
-    struct stat info {};
-    REQUIRE(lstat(path.c_str(), &info) == 0);
-    return info;
-}
-
-} // namespace
+using test::lstat_of;
 
 TEST_CASE("lethe-init prepares persisted paths for bind mounts", "[init]") {
     TempDir tmp;

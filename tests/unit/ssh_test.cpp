@@ -26,19 +26,8 @@ ssh::Ssh parse(const std::string& section) {
     return ssh::parse_ssh(doc, doc.root()["ssh"]);
 }
 
-std::string error_of(const std::function<void()>& action) {
-    try {
-        action();
-    } catch (const Error& e) {
-        CHECK(e.code() == ExitCode::bad_input);
-        return e.what();
-    }
-    FAIL("no error");
-    return "";
-}
-
 std::string parse_error(const std::string& section) {
-    return error_of([&] { parse(section); });
+    return test::bad_input_of([&] { parse(section); });
 }
 
 ssh::SshPlan plan_of(const std::string& section, bool tailscale = true) {
@@ -187,7 +176,7 @@ TEST_CASE("ssh: public defaults to false with tailscale, and needs a firewall to
     CHECK(plan_of("  public: true\n", true).open_to_public);
     CHECK_FALSE(plan_of("  public: false\n", false).open_to_public);
     CHECK_THAT(
-        error_of([] { ssh::make_ssh_plan(parse("  public: false\n"), false, false); }),
+        test::bad_input_of([] { ssh::make_ssh_plan(parse("  public: false\n"), false, false); }),
         Catch::StartsWith("r.yaml:2:11: ssh.public is false, but the recipe has no 'firewall:'"));
     // Without a firewall the default changes nothing, so it is no error.
     CHECK_FALSE(ssh::make_ssh_plan(parse("  {}\n"), true, false).open_to_public);

@@ -2,10 +2,15 @@
 // What many unit tests need: a scratch directory removed afterwards, and a
 // one-line way to put a file in it.
 
+#include "util/error.hpp"
+
+#include <catch2/catch.hpp>
 #include <stdlib.h>
+#include <sys/stat.h>
 
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <string>
 
 namespace lethe::test {
@@ -34,6 +39,25 @@ inline void write(const std::filesystem::path& path, const std::string& text) {
 inline std::string read(const std::filesystem::path& path) {
     std::ifstream in(path, std::ios::binary);
     return {std::istreambuf_iterator<char>(in), {}};
+}
+
+// lstat(2) of a path that must exist.
+inline struct stat lstat_of(const std::filesystem::path& path) {
+    struct stat info {};
+    REQUIRE(lstat(path.c_str(), &info) == 0);
+    return info;
+}
+
+// The message of the lethe::Error that `action` throws, which must be bad input (exit status 2).
+inline std::string bad_input_of(const std::function<void()>& action) {
+    try {
+        action();
+    } catch (const Error& e) {
+        CHECK(e.code() == ExitCode::bad_input);
+        return e.what();
+    }
+    FAIL("no error");
+    return "";
 }
 
 } // namespace lethe::test

@@ -17,16 +17,7 @@ using test::TempDir;
 using test::write;
 using test::read;
 #include <fcntl.h>
-
-namespace {
-
-struct stat lstat_of(const fs::path& path) {
-    struct stat info {};
-    REQUIRE(lstat(path.c_str(), &info) == 0);
-    return info;
-}
-
-} // namespace
+using test::lstat_of;
 
 TEST_CASE("lethe-init copies a tree with modes, owners, links and times", "[init]") {
     TempDir tmp;
