@@ -3,6 +3,7 @@
 #include "catalog/filesystem_kinds.hpp"
 #include "catalog/partition_types.hpp"
 #include "util/error.hpp"
+#include "util/paths.hpp"
 #include "util/uuid.hpp"
 
 #include <algorithm>
@@ -89,14 +90,10 @@ std::vector<spec::Partition> with_esp(const spec::Recipe& recipe, const std::vec
     return partitions;
 }
 
-bool covers(const std::string& listed, const std::string& path) {
-    return listed == path || listed == "/" || path.rfind(listed + "/", 0) == 0;
-}
-
 // A feature's path is added unless a listed directory already holds it.
 void add_feature_path(std::vector<PersistEntry>& entries, const PersistEntry& wanted) {
     bool covered = std::any_of(entries.begin(), entries.end(), [&](const PersistEntry& e) {
-        return e.directory ? covers(e.path, wanted.path) : e.path == wanted.path;
+        return e.directory ? is_within(wanted.path, e.path) : e.path == wanted.path;
     });
     if (!covered) entries.push_back(wanted);
 }

@@ -4,6 +4,7 @@
 #include "catalog/partition_types.hpp"
 #include "util/did_you_mean.hpp"
 #include "util/error.hpp"
+#include "util/paths.hpp"
 
 #include <algorithm>
 #include <regex>
@@ -95,10 +96,6 @@ PersistedPath parse_persisted(const Document& doc, const YAML::Node& node) {
     return entry;
 }
 
-bool inside(const std::string& path, const std::string& dir) {
-    return dir == "/" || path == dir || path.rfind(dir + "/", 0) == 0;
-}
-
 // Persisted paths must be somewhere the tmpfs root can take a bind mount, and
 // never nest (the order of nested bind mounts would silently matter).
 void check_persisted(const Document& doc, const YAML::Node& node, const PersistedPath& entry,
@@ -106,12 +103,12 @@ void check_persisted(const Document& doc, const YAML::Node& node, const Persiste
     static const std::vector<std::string> forbidden = {"/usr", "/proc", "/sys", "/dev", "/run", "/tmp"};
     if (entry.path == "/") doc.fail_at(node, "'/' cannot be persisted: the root is a tmpfs by design");
     for (const auto& dir : forbidden)
-        if (inside(entry.path, dir)) doc.fail_at(node, fmt::format("'{}' cannot be persisted: {} is not part of the tmpfs root", entry.path, dir));
-    if (inside(entry.path, persistence.mount) || inside(persistence.mount, entry.path))
+        if (is_within(entry.path, dir)) doc.fail_at(node, fmt::format("'{}' cannot be persisted: {} is not part of the tmpfs root", entry.path, dir));
+    if (is_within(entry.path, persistence.mount) || is_within(persistence.mount, entry.path))
         doc.fail_at(node, fmt::format("'{}' overlaps the persistent partition's mount point {}", entry.path, persistence.mount));
     for (const auto* list : {&persistence.directories, &persistence.files})
         for (const auto& other : *list)
-            if (inside(entry.path, other.path) || inside(other.path, entry.path))
+            if (is_within(entry.path, other.path) || is_within(other.path, entry.path))
                 doc.fail_at(node, fmt::format("'{}' overlaps '{}' (persisted at {}); list only the outer one", entry.path,
                                               other.path, to_string(other.origin)));
 }
@@ -133,7 +130,7 @@ Persistence parse_persistence(const Document& doc, const YAML::Node& node, const
         doc.fail_at(partition, fmt::format("the persistent partition must be ext4, '{}' is {}", it->name, it->filesystem));
     const YAML::Node mount = map.required("mount");
     persistence.mount = read_absolute_path(doc, mount);
-    if (persistence.mount == "/" || inside(persistence.mount, "/usr"))
+    if (persistence.mount == "/" || is_within(persistence.mount, "/usr"))
         doc.fail_at(mount, fmt::format("the persistent partition cannot be mounted at {}", persistence.mount));
     if (map.has("grow")) persistence.grow = read_bool(doc, map.get("grow"));
     for (const char* key : {"directories", "files"}) {

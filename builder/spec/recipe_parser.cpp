@@ -4,6 +4,7 @@
 
 #include "catalog/disk_formats.hpp"
 #include "util/error.hpp"
+#include "util/paths.hpp"
 
 #include <algorithm>
 #include <filesystem>
@@ -126,7 +127,7 @@ Recipe load_recipe(const std::string& path, const std::vector<std::string>& feat
 
 bool persists_directory(const Layout& layout, const std::string& path) {
     for (const auto& dir : layout.persistence.directories)
-        if (dir.path == path || path.rfind(dir.path + "/", 0) == 0) return true;
+        if (is_within(path, dir.path)) return true;
     return false;
 }
 

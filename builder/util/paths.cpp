@@ -31,12 +31,14 @@ fs::path first_existing(const std::vector<fs::path>& candidates, const std::stri
 
 // Only a lethe running from its build tree looks into the source and build
 // trees: an installed copy finds everything under its own prefix, or fails.
-bool in_build_tree() {
-    std::string dir = executable_dir().string(), build = LETHE_BUILD_DIR;
-    return dir == build || dir.rfind(build + "/", 0) == 0;
-}
+bool in_build_tree() { return is_within(executable_dir().string(), LETHE_BUILD_DIR); }
 
 } // namespace
+
+bool is_within(std::string_view path, std::string_view dir) {
+    if (dir == "/" || path == dir) return true;
+    return path.size() > dir.size() && path.substr(0, dir.size()) == dir && path[dir.size()] == '/';
+}
 
 fs::path data_path(const std::string& relative) {
     std::vector<fs::path> candidates;

@@ -2,8 +2,13 @@
 
 #include <filesystem>
 #include <string>
+#include <string_view>
 
 namespace lethe {
+
+// Whether the absolute, normalised PATH is DIR or below it ("/" holds every
+// path), comparing whole components: /var/lib2 is not within /var/lib.
+bool is_within(std::string_view path, std::string_view dir);
 
 // A data file shipped with lethe (templates/..., layouts/...): looked up in
 // $LETHE_DATA_DIR, then where `cmake --install` puts it beside the binary

@@ -8,6 +8,7 @@
 #include "verity/root_hash_sources.hpp"
 
 #include <algorithm>
+#include <memory>
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
@@ -39,31 +40,16 @@ class RawImage {
         if (!is_qcow2(options.image)) return;
         if (!exec::tool_exists("qemu-img"))
             fail("reading a qcow2 image needs qemu-img (Debian package qemu-utils)");
-        stdfs::path base =
-            options.temp_dir.empty() ? stdfs::temp_directory_path() : options.temp_dir;
-        std::string pattern = (base / "lethe-verify-XXXXXX").string();
-        if (!mkdtemp(pattern.data())) fail_errno("cannot create a directory in", base.string());
-        directory_ = pattern;
-        path_ = directory_ / "image.raw";
-        try {
-            runner.run(qcow2_to_raw_command(options.image, path_));
-        } catch (...) {
-            remove(); // a throwing constructor gets no destructor
-            throw;
-        }
+        scratch_ = std::make_unique<ScratchDir>("lethe-verify", options.temp_dir);
+        path_ = scratch_->path() / "image.raw";
+        runner.run(qcow2_to_raw_command(options.image, path_)); // on failure, scratch_ goes with the members
     }
-    ~RawImage() { remove(); }
-    RawImage(const RawImage&) = delete;
-    RawImage& operator=(const RawImage&) = delete;
     const stdfs::path& path() const { return path_; }
-    bool converted() const { return !directory_.empty(); }
+    bool converted() const { return scratch_ != nullptr; }
 
   private:
-    void remove() {
-        std::error_code ignored;
-        if (!directory_.empty()) stdfs::remove_all(directory_, ignored);
-    }
-    stdfs::path path_, directory_;
+    std::unique_ptr<ScratchDir> scratch_;
+    stdfs::path path_;
 };
 
 std::string partition_name(const part::Partition& p) {

@@ -32,22 +32,6 @@ namespace fs = std::filesystem;
 namespace lethe::vm {
 namespace {
 
-// Scratch space for the overlay and the OVMF variable store, removed on every exit path.
-struct ScratchDir {
-    fs::path path;
-    ScratchDir() {
-        std::string pattern = (fs::temp_directory_path() / "lethe-boot-XXXXXX").string();
-        if (!mkdtemp(pattern.data())) fail_errno("cannot create", pattern);
-        path = pattern;
-    }
-    ~ScratchDir() {
-        std::error_code ignored;
-        fs::remove_all(path, ignored);
-    }
-    ScratchDir(const ScratchDir&) = delete;
-    ScratchDir& operator=(const ScratchDir&) = delete;
-};
-
 void require_file(const std::string& path, const std::string& what) {
     if (!fs::is_regular_file(path))
         fail_input("{} '{}' does not exist (--direct boots the one built beside the image; or pass {})", what, path,
@@ -202,15 +186,15 @@ int boot(const BootOptions& requested, const std::string& accel, exec::CommandRu
     exec::require_tools({target.qemu});
     Machine machine{choose_accel(accel, target), options.image, image_format(options.image), "", "", &target};
     std::unique_ptr<ScratchDir> scratch;
-    if (options.grow || options.firmware == Firmware::uefi) scratch = std::make_unique<ScratchDir>();
+    if (options.grow || options.firmware == Firmware::uefi) scratch = std::make_unique<ScratchDir>("lethe-boot"); // the overlay, the OVMF variables
     if (options.firmware == Firmware::uefi) {
         auto [code, vars] = find_ovmf(target);
         machine.ovmf_code = code;
-        machine.ovmf_vars = (scratch->path / "OVMF_VARS.fd").string();
+        machine.ovmf_vars = (scratch->path() / "OVMF_VARS.fd").string();
         fs::copy_file(vars, machine.ovmf_vars);
     }
     if (options.grow) {
-        machine.disk_path = make_overlay(options, scratch->path, runner);
+        machine.disk_path = make_overlay(options, scratch->path(), runner);
         machine.disk_format = "qcow2";
     }
     spdlog::info("booting {} under {}{}", options.image, machine.accel == Accel::kvm ? "KVM" : "TCG",
