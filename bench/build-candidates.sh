@@ -28,7 +28,7 @@ SCRATCH="$SCRATCH_ROOT/candidates"
 EPOCH=$SOURCE_DATE_EPOCH
 
 require_root
-require_tools mmdebstrap jq openssl zstd syslinux mcopy mkfs.vfat mke2fs mkfs.erofs bc
+require_tools mmdebstrap jq openssl zstd python3 syslinux mcopy mkfs.vfat mke2fs mkfs.erofs bc
 ensure_tools_tree
 
 cleanup() { [[ ${KEEP:-0} == 1 ]] || rm -rf "$SCRATCH" /dev/shm/lethe-bench-candidates; }
@@ -98,8 +98,13 @@ erofs18tarpipe() { tar -C "$W/rootfs/usr" -cf - . | erofs18 --tar=f /bench/img/u
 # The whole cached rootfs tarball, straight (not the same content: no
 # hygiene, no factory /etc; it shows what skipping extraction would save).
 erofs18rootfstar() { erofs18 --tar=f /bench/img/rootfs18tar.img "/bench/rootfs.tar"; }
-erofs18lz4() { chroot "$TOOLS" env -u SOURCE_DATE_EPOCH mkfs.erofs --quiet "-U$usr_uuid" "-T$EPOCH" -zlz4 \
-    /bench/img/usr18lz4.img /bench/work/rootfs/usr; }
+erofs18z() { # IMAGE COMPRESSOR
+    chroot "$TOOLS" env -u SOURCE_DATE_EPOCH mkfs.erofs --quiet "-U$usr_uuid" "-T$EPOCH" "-z$2" "/bench/img/$1" /bench/work/rootfs/usr
+}
+erofs18lz4() { erofs18z usr18lz4.img lz4; }
+erofs18hc4() { erofs18z usr18hc4.img lz4hc,4; }
+erofs18hc12() { erofs18z usr18hc12.img lz4hc,12; }
+erofs15lz4() { env -u SOURCE_DATE_EPOCH mkfs.erofs --quiet "-U$usr_uuid" "-T$EPOCH" -zlz4 "$I/usr15lz4.img" "$W/rootfs/usr"; }
 esp_fs() {
     rm -f "$I/esp.img"
     mkfs.vfat -C -n ESP --invariant -i 9cf8a6ee "$I/esp.img" $((esp_bytes / 1024)) >/dev/null
@@ -115,24 +120,30 @@ fs_sequential15() { erofs15 && esp_fs && ext4_fs; }
 fs_concurrent15() { erofs15 & esp_fs && ext4_fs; wait $!; }
 fs_sequential18() { erofs18w2 && esp_fs && ext4_fs; }
 fs_concurrent18() { erofs18w2 & esp_fs && ext4_fs; wait $!; }
-# What lethe's "partition the disk" does: a sparse 4 GiB file, each image
-# copied in at its offset (dd conv=sparse stands for copy_sparse_into), fsync.
+# What lethe's "partition the disk" does: a sparse 4 GiB file, each image's
+# data copied in at its offset (bench/sparse.py does what copy_sparse_into
+# does), fsync.
+SPARSE=(/usr/bin/python3 "$BENCH_DIR/sparse.py")
 assemble_copy() {
     rm -f "$I/disk.raw" && truncate -s 4G "$I/disk.raw"
-    dd if="$I/esp.img" of="$I/disk.raw" bs=1M seek=$((esp_offset / 1048576)) conv=sparse,notrunc status=none
-    dd if="$I/usr15.img" of="$I/disk.raw" bs=1M seek=$((usr_offset / 1048576)) conv=sparse,notrunc status=none
-    dd if="$I/persist.img" of="$I/disk.raw" bs=1M seek=$((persist_offset / 1048576)) conv=sparse,notrunc,fsync status=none
+    "${SPARSE[@]}" copy "$I/esp.img" "$I/disk.raw" "$esp_offset"
+    "${SPARSE[@]}" copy "$I/usr15.img" "$I/disk.raw" "$usr_offset"
+    "${SPARSE[@]}" copy "$I/persist.img" "$I/disk.raw" "$persist_offset" --fsync
 }
 # The candidate: mke2fs writes the persistent filesystem in place
 # (-E offset=), so only the small images are copied.
 assemble_in_place() {
     rm -f "$I/disk2.raw" && truncate -s 4G "$I/disk2.raw"
-    dd if="$I/esp.img" of="$I/disk2.raw" bs=1M seek=$((esp_offset / 1048576)) conv=sparse,notrunc status=none
-    dd if="$I/usr15.img" of="$I/disk2.raw" bs=1M seek=$((usr_offset / 1048576)) conv=sparse,notrunc status=none
+    "${SPARSE[@]}" copy "$I/esp.img" "$I/disk2.raw" "$esp_offset"
+    "${SPARSE[@]}" copy "$I/usr15.img" "$I/disk2.raw" "$usr_offset"
     E2FSPROGS_FAKE_TIME=$EPOCH mke2fs -q -F -t ext4 -O ^orphan_file -L persist -b 4096 -d "$W/persist" \
         -E offset="$persist_offset" "$I/disk2.raw" $((persist_bytes / 1024))k
     sync -f "$I/disk2.raw"
 }
+# The filesystems and the initrd's compression, as lethe runs them (one
+# after the other), and with mkfs.erofs 1.8 beside the rest.
+pipeline_sequential15() { zstd19 && erofs15 && esp_fs && ext4_fs; }
+pipeline_concurrent18() { erofs18w2 & zstd19 && esp_fs && ext4_fs; wait $!; }
 extract_disk() { rm -rf "$SCRATCH/x" && mkdir "$SCRATCH/x" && tar -C "$SCRATCH/x" -xpf "$tarball" --numeric-owner; }
 extract_tmpfs() {
     rm -rf /dev/shm/lethe-bench-candidates && mkdir /dev/shm/lethe-bench-candidates &&
@@ -141,15 +152,15 @@ extract_tmpfs() {
 remove_disk() { rm -rf "$SCRATCH/x"; }
 remove_tmpfs() { rm -rf /dev/shm/lethe-bench-candidates; }
 sha_tarball() { openssl dgst -sha256 "$tarball"; }
-sha_raw() { openssl dgst -sha256 "$SCRATCH/prep/debian.raw"; }
+sha_raw() { "${SPARSE[@]}" sha256 "$SCRATCH/prep/debian.raw"; }
 zstd19() { zstd -q -19 -c "$SCRATCH/initrd.cpio" >"$I/initrd.19"; }
 zstd9() { zstd -q -9 -c "$SCRATCH/initrd.cpio" >"$I/initrd.9"; }
 zstd3() { zstd -q -3 -c "$SCRATCH/initrd.cpio" >"$I/initrd.3"; }
 
 ln -f "$tarball" "$SCRATCH/rootfs.tar" 2>/dev/null || cp "$tarball" "$SCRATCH/rootfs.tar"
 # Order matters for pairs (extract before remove); rotated as groups.
-groups=("erofs15 erofs18w2 erofs18w1 erofs18tar erofs18tarpipe erofs18rootfstar erofs18lz4"
-    "fs_sequential15 fs_concurrent15 fs_sequential18 fs_concurrent18"
+groups=("erofs15 erofs18w2 erofs18w1 erofs18tar erofs18tarpipe erofs18rootfstar erofs18lz4 erofs18hc4 erofs18hc12 erofs15lz4"
+    "fs_sequential15 fs_concurrent15 fs_sequential18 fs_concurrent18 pipeline_sequential15 pipeline_concurrent18"
     "assemble_copy assemble_in_place"
     "extract_disk remove_disk extract_tmpfs remove_tmpfs"
     "sha_tarball sha_raw zstd19 zstd9 zstd3")
@@ -203,14 +214,19 @@ row() { printf '  %-18s %-22s %-22s %s\n' "$1" "$(stats_of "$runs" "$1" 2)" "$(s
     row erofs18tarpipe "1.8 --tar=f, tar -c piped in: $(size_of usr18pipe.img) B"
     row erofs18rootfstar "1.8 --tar=f, the whole cached rootfs tarball ($(stat -c %s "$tarball") B): $(size_of rootfs18tar.img) B"
     row erofs18lz4 "1.8, lz4 instead of lz4hc: $(size_of usr18lz4.img) B"
+    row erofs18hc4 "1.8, lz4hc level 4: $(size_of usr18hc4.img) B"
+    row erofs18hc12 "1.8, lz4hc level 12: $(size_of usr18hc12.img) B"
+    row erofs15lz4 "1.5, lz4: $(size_of usr15lz4.img) B"
     echo "  1.8 twice: $(same usr18.img usr18b.img); 1.5 twice: $(same usr15.img usr15b.img); 1.5 vs 1.8: $(same usr15.img usr18.img)"
     echo "the three filesystems (erofs; vfat + mcopy + syslinux; mke2fs -d):"
     row fs_sequential15 "one after the other, erofs 1.5 (as lethe does)"
     row fs_concurrent15 "erofs 1.5 beside ESP then ext4"
     row fs_sequential18 "one after the other, erofs 1.8"
     row fs_concurrent18 "erofs 1.8 beside ESP then ext4"
+    row pipeline_sequential15 "initrd zstd -19, erofs 1.5, ESP, ext4, one after the other"
+    row pipeline_concurrent18 "erofs 1.8 beside zstd -19, ESP, ext4"
     echo "the disk:"
-    row assemble_copy "copy ESP, usr and the 3.8 GiB ext4 image in (sparse), fsync"
+    row assemble_copy "copy the data of ESP, usr and the 3.8 GiB ext4 image in, fsync"
     row assemble_in_place "copy ESP and usr, mke2fs -E offset= in place, fsync"
     echo "the rootfs tree:"
     row extract_disk "tar -x of the cached tarball to disk (beside the outputs)"
@@ -219,7 +235,7 @@ row() { printf '  %-18s %-22s %-22s %s\n' "$1" "$(stats_of "$runs" "$1" 2)" "$(s
     row remove_tmpfs "rm -rf on tmpfs"
     echo "hashing and the initrd:"
     row sha_tarball "openssl sha256 of the cached tarball"
-    row sha_raw "openssl sha256 of the 4 GiB raw disk"
+    row sha_raw "sha256 of the 4 GiB raw disk, holes as zeros unread (lethe's way)"
     row zstd19 "initrd cpio ($(stat -c %s "$SCRATCH/initrd.cpio") B), zstd -19: $(size_of initrd.19) B"
     row zstd9 "zstd -9: $(size_of initrd.9) B"
     row zstd3 "zstd -3: $(size_of initrd.3) B"
