@@ -172,6 +172,43 @@ ratio_col() { # VARIANT BOOT COLUMN: per-run ratio to stock
         END { for (r = 1; r <= 1000; r++) if ((r, v) in t && (r, "stock") in t) print t[r, v] / t[r, "stock"] }' "$csv" |
         median_min_max
 }
+# systemd-analyze's durations ("1min 2.5s", "2.345s", "345ms") in seconds.
+# shellcheck disable=SC2016
+SECONDS_AWK='function secs(t,   v, m) { v = 0
+    if (match(t, /[0-9.]+min/)) { v += 60 * substr(t, RSTART, RLENGTH - 3) }
+    if (match(t, /[0-9.]+ms/)) { v += substr(t, RSTART, RLENGTH - 2) / 1000 }
+    else if (match(t, /[0-9.]+s/)) { v += substr(t, RSTART, RLENGTH - 1) }
+    return v }'
+# Median of a part of "Startup finished in A (kernel) + B (userspace)" over
+# VARIANT's BOOT boots: PART is kernel, initrd or userspace.
+startup_part() {
+    local f
+    for f in "$SCRATCH"/logs/"$1"-*-"$2".log; do
+        tr -d '\r' <"$f" | grep -a -m1 'Startup finished in' |
+            awk -v part="$3" "$SECONDS_AWK"'{ n = split($0, a, "+"); for (i = 1; i <= n; i++)
+                if (a[i] ~ "\\(" part "\\)") { sub(/.*Startup finished in /, "", a[i]); print secs(a[i]) } }'
+    done | median_min_max
+}
+# Median of UNIT's time in systemd-analyze blame over VARIANT's BOOT boots.
+blame_of() {
+    local f
+    for f in "$SCRATCH"/logs/"$1"-*-"$2".log; do
+        tr -d '\r' <"$f" | sed -n '/LETHE-BENCH begin/,/LETHE-BENCH end/p' |
+            awk -v unit="$3" "$SECONDS_AWK"'$NF == unit { $NF = ""; print secs($0); exit }'
+    done | median_min_max
+}
+# lethe-init's own span (its first line to "switching root") and the
+# factory copy (the line before the first "copied" to the last one), from
+# its stamps on the console.
+lethe_init_span() {
+    local f
+    for f in "$SCRATCH"/logs/"$1"-*-"$2".log; do
+        tr -d '\r' <"$f" | sed -nE 's/.*lethe-init: \[ *([0-9.]+)\] (.*)/\1 \2/p' |
+            awk -v what="$3" '{ t[NR] = $1; m[NR] = $0 }
+                END { for (i = 1; i <= NR; i++) { if (m[i] ~ / copied / && !c0) c0 = t[i - 1]; if (m[i] ~ / copied /) c1 = t[i] }
+                      if (what == "all") printf "%.3f\n", t[NR] - t[1]; else if (c0) printf "%.3f\n", c1 - c0 }'
+    done | median_min_max
+}
 {
     echo "machine: $(machine_description)"
     echo "before: $load_before; after: $load_after"
@@ -186,6 +223,13 @@ ratio_col() { # VARIANT BOOT COLUMN: per-run ratio to stock
             echo "  serial login: prompt: $(stat_col "$v" $boot 6)"
             if [[ $v != stock && " $VARIANTS " == *" stock "* ]]; then
                 echo "  per-run ratio to stock: ssh $(ratio_col "$v" $boot 4); multi-user $(ratio_col "$v" $boot 5)"
+            fi
+            echo "  systemd-analyze: kernel $(startup_part "$v" $boot kernel); initrd $(startup_part "$v" $boot initrd);" \
+                "userspace $(startup_part "$v" $boot userspace)"
+            echo "  blame: lethe-ssh-keygen $(blame_of "$v" $boot lethe-ssh-keygen.service); ssh $(blame_of "$v" $boot ssh.service);" \
+                "networkd $(blame_of "$v" $boot systemd-networkd.service); udev-trigger $(blame_of "$v" $boot systemd-udev-trigger.service)"
+            if [[ $v != stock ]]; then
+                echo "  lethe-init: all $(lethe_init_span "$v" $boot all); factory copy $(lethe_init_span "$v" $boot copy)"
             fi
         done
     done
