@@ -67,7 +67,7 @@ build_stock() {
     local tarball kver root="$SCRATCH/stock-root"
     tarball=$(sed -nE 's/.*using cached rootfs ([^ ]+\.tar) .*/\1/p' "$SCRATCH/lethe-build.log")
     [[ -s $tarball ]] || die "no cached tarball named in lethe's build log"
-    kver=$(jq -r '.kernel_version' "$SCRATCH/lethe/lethe.manifest.json")
+    kver=$(jq -r '.kernel.version' "$SCRATCH/lethe/lethe.manifest.json")
     log "making the stock disk from $tarball"
     mkdir -p "$root"
     tar -xpf "$tarball" -C "$root" --numeric-owner --xattrs --xattrs-include='*'
@@ -97,8 +97,11 @@ boot_once() {
         -netdev "user,id=n0,hostfwd=tcp:127.0.0.1:$port-:22" -device virtio-net-pci,netdev=n0 \
         -monitor "unix:$mon,server=on,wait=off" -pidfile "$pidfile" </dev/null 2>&1 | stamp_lines >"$logfile" &
     pid=$! # the console's reader, which ends when QEMU does
+    # The banner may take seconds to come: with ssh.socket enabled, each
+    # connection starts its own sshd, which under TCG is slow to start; a
+    # short timeout would drop every connection before its banner.
     for ((i = 0; i < BOOT_TIMEOUT * 10; i++)); do
-        if [[ $ssh == - ]] && [[ $(timeout 1 bash -c "exec 3<>/dev/tcp/127.0.0.1/$port && head -c 4 <&3" 2>/dev/null) == SSH- ]]; then
+        if [[ $ssh == - ]] && [[ $(timeout 10 bash -c "exec 3<>/dev/tcp/127.0.0.1/$port && head -c 4 <&3" 2>/dev/null) == SSH- ]]; then
             ssh=$(echo "$(date +%s.%N) - $t0" | bc -l)
         fi
         [[ $ssh != - ]] && grep -aq 'LETHE-BENCH end' "$logfile" && break
