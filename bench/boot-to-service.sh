@@ -158,7 +158,7 @@ for ((run = 1; run <= RUNS; run++)); do
             echo "$run,$v,$boot,$ssh,$mu,$login,$guest,$load" | tee -a "$csv"
             # systemd-analyze's report of the first run's boots.
             ((run == 1)) && tr -d '\r' <"$SCRATCH/logs/$v-$run-$boot.log" |
-                sed -n '/LETHE-BENCH begin/,/LETHE-BENCH end/p' | cut -d' ' -f2- >"$OUTBASE-$v-$boot-analyze.txt"
+                sed -nE '/LETHE-BENCH begin/,/LETHE-BENCH end/s/.*LETHE-BENCH //p' >"$OUTBASE-$v-$boot-analyze.txt"
             ((run == 1)) && tr -d '\r' <"$SCRATCH/logs/$v-$run-$boot.log" >"$OUTBASE-$v-$boot-console.log"
         done
         rm -f "$disk"
@@ -196,7 +196,7 @@ startup_part() {
 blame_of() {
     local f
     for f in "$SCRATCH"/logs/"$1"-*-"$2".log; do
-        tr -d '\r' <"$f" | sed -n '/LETHE-BENCH begin/,/LETHE-BENCH end/p' |
+        tr -d '\r' <"$f" | sed -nE '/LETHE-BENCH begin/,/LETHE-BENCH end/s/.*LETHE-BENCH //p' |
             awk -v unit="$3" "$SECONDS_AWK"'$NF == unit { $NF = ""; print secs($0); exit }'
     done | median_min_max
 }
