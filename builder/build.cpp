@@ -93,9 +93,9 @@ void require_host_tools(const plan::Plan& plan) {
     }
     exec::require_tools(tools);
     bootloader::check_loader_files(plan, bootloader::host_loader_files(*plan.target));
-    helper_program("lethe-init");
+    helper_program("lethe-init", plan.target->helper_subdirectory);
     for (const auto& feature : plan.features)
-        for (const auto& helper : feature->helper_programs()) helper_program(helper);
+        for (const auto& helper : feature->helper_programs()) helper_program(helper, plan.target->helper_subdirectory);
 }
 
 struct Rootfs {
@@ -233,7 +233,7 @@ void make_initrd(const plan::Plan& plan, const stage::SplitTree& tree, const std
     bool has_e2fsck = stdfs::exists(stdfs::symlink_status(tree.usr_tree / "sbin/e2fsck"));
     if (!has_e2fsck) spdlog::warn("the image has no /usr/sbin/e2fsck: the persistent partition is mounted unchecked");
     auto config = initramfs::make_init_config(plan, tree, modules, has_e2fsck);
-    auto summary = initramfs::write_initrd(output, helper_program("lethe-init"), init::render_init_config(config),
+    auto summary = initramfs::write_initrd(output, helper_program("lethe-init", plan.target->helper_subdirectory), init::render_init_config(config),
                                         modules, plan.initrd.compression, epoch);
     manifest.initrd_modules = modules.names;
     spdlog::info("initrd: {} entries, {} ({} uncompressed)", summary.entries, human_size(summary.compressed_bytes),

@@ -28,6 +28,7 @@ const Target x86_64 = {
     .qemu_machine = "q35",
     .uefi_firmware = {{"/usr/share/OVMF/OVMF_CODE_4M.fd", "/usr/share/OVMF/OVMF_VARS_4M.fd"},
                       {"/usr/share/OVMF/OVMF_CODE.fd", "/usr/share/OVMF/OVMF_VARS.fd"}},
+    .helper_subdirectory = "",
 };
 
 } // namespace

@@ -40,6 +40,9 @@ struct Target {
     std::string_view qemu_machine;        // -machine
     // Debian's OVMF-style firmware images (code, variables) tried in order.
     std::vector<std::pair<std::string_view, std::string_view>> uefi_firmware;
+    // Where lethe's helper programs built for it are, below the helpers'
+    // directory (libexec/lethe): "" for the architecture lethe runs on.
+    std::string_view helper_subdirectory;
 };
 
 // The architecture lethe runs on, which is the one it builds for: its helper

@@ -38,6 +38,8 @@ public:
     // Paths the image must persist for the feature to work (merged into the
     // persistence manifest unless the layout already covers them).
     virtual std::vector<PersistEntry> persisted() const { return {}; }
+    // Kernel modules the initrd must load for it (e.g. dm-verity's), after the filesystems'.
+    virtual std::vector<std::string> initrd_modules() const { return {}; }
     // Tools the build host needs for its staging, checked before anything is staged.
     virtual std::vector<exec::Tool> host_tools() const { return {}; }
     // lethe's static helper programs (lethe-decrypt, ...) it puts into the image.

@@ -109,7 +109,8 @@ std::vector<PersistEntry> persistence_manifest(const spec::Persistence& persiste
     return entries;
 }
 
-InitrdPlan initrd_plan(const spec::Layout& layout, const std::vector<PartitionPlan>& partitions) {
+InitrdPlan initrd_plan(const spec::Layout& layout, const std::vector<PartitionPlan>& partitions,
+                       const std::vector<std::shared_ptr<const FeaturePlan>>& features) {
     InitrdPlan initrd;
     for (const auto& p : partitions) {
         if (p.role != Role::usr && p.role != Role::persist) continue;
@@ -118,7 +119,12 @@ InitrdPlan initrd_plan(const spec::Layout& layout, const std::vector<PartitionPl
         if (!module.empty() && std::find(initrd.modules.begin(), initrd.modules.end(), module) == initrd.modules.end())
             initrd.modules.push_back(module);
     }
-    for (const auto& m : layout.initrd.modules)
+    std::vector<std::string> wanted = layout.initrd.modules;
+    for (const auto& feature : features) {
+        auto modules = feature->initrd_modules();
+        wanted.insert(wanted.end(), modules.begin(), modules.end());
+    }
+    for (const auto& m : wanted)
         if (std::find(initrd.modules.begin(), initrd.modules.end(), m) == initrd.modules.end())
             initrd.modules.push_back(m);
     for (const auto& driver : disk_drivers) // a driver the layout requires is not optional
@@ -183,7 +189,7 @@ Plan make_plan(const spec::Recipe& recipe, std::vector<std::shared_ptr<const Fea
     plan.persist_grow = layout.persistence.grow && !plan.partitions.empty() &&
                         plan.partitions.back().role == Role::persist && plan.partitions.back().filesystem.type == "ext4";
     plan.persisted = persistence_manifest(layout.persistence, features);
-    plan.initrd = initrd_plan(layout, plan.partitions);
+    plan.initrd = initrd_plan(layout, plan.partitions, features);
     plan.outputs = recipe.outputs;
     plan.features = std::move(features);
     return plan;

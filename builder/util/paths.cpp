@@ -48,14 +48,14 @@ fs::path data_path(const std::string& relative) {
     return first_existing(candidates, relative);
 }
 
-fs::path helper_program(const std::string& name) {
+fs::path helper_program(const std::string& name, std::string_view subdirectory) {
     std::string variable = "LETHE_" + name.substr(name.find('-') + 1);
     std::transform(variable.begin(), variable.end(), variable.begin(), [](char c) { return c == '-' ? '_' : ::toupper(c); });
     std::vector<fs::path> candidates;
     if (const char* path = std::getenv(variable.c_str())) candidates.push_back(path);
     fs::path dir = executable_dir();
-    candidates.push_back(dir / LETHE_HELPERS_RELATIVE / name);
-    if (in_build_tree())
+    candidates.push_back(dir / LETHE_HELPERS_RELATIVE / subdirectory / name);
+    if (in_build_tree() && subdirectory.empty())
         for (const char* sub : {"../initrd", "../guest/decrypt", "../guest/metadata"}) candidates.push_back(dir / sub / name);
     return fs::weakly_canonical(first_existing(candidates, "the program " + name));
 }

@@ -19,6 +19,8 @@ std::filesystem::path data_path(const std::string& relative);
 // lethe-decrypt, lethe-metadata): $LETHE_<NAME> (e.g. LETHE_INIT), where
 // `cmake --install` puts it (../libexec/lethe), or, for a lethe run from its
 // build tree, where the build made it.
-std::filesystem::path helper_program(const std::string& name);
+// Helpers built for another architecture are in a SUBDIRECTORY of the
+// installed helpers' directory (catalog::Target::helper_subdirectory).
+std::filesystem::path helper_program(const std::string& name, std::string_view subdirectory = "");
 
 } // namespace lethe

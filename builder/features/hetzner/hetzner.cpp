@@ -40,7 +40,7 @@ nlohmann::ordered_json Hetzner::to_json() const {
 
 void Hetzner::stage(StageContext& context) const {
     context.units.push_back(install_hetzner_metadata(context.rootfs, *this, data_path("templates/hetzner"),
-                                                     helper_program("lethe-metadata"), context.epoch));
+                                                     helper_program("lethe-metadata", context.plan.target->helper_subdirectory), context.epoch));
 }
 
 void check_hetzner_rootfs(const fs::path& rootfs) {

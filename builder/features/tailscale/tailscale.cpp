@@ -73,7 +73,7 @@ std::vector<plan::PersistEntry> Tailscale::persisted() const {
 
 void Tailscale::stage(StageContext& context) const {
     context.units.push_back(install_tailscale(context.rootfs, *this, context.plan.persist_mount,
-                                              data_path("templates/tailscale"), helper_program("lethe-decrypt"),
+                                              data_path("templates/tailscale"), helper_program("lethe-decrypt", context.plan.target->helper_subdirectory),
                                               context.epoch));
 }
 
