@@ -93,8 +93,9 @@ for ((run = 1; run <= RUNS; run++)); do
 done
 load_after=$(host_load)
 
-med() { stats_of "$runs" "$1" 2 | cut -d' ' -f1; }
+med() { stats_of "$runs" "$1" "${COL:-2}" | cut -d' ' -f1; }
 per() { echo "scale=6; ($(med "$1-$2") - $(med "$1-base")) / ($3)" | bc -l; }
+cpu_per() { COL=5 per "$@"; }
 {
     echo "machine: $(machine_description)"
     echo "tools tree: $(tools_versions)"
@@ -109,10 +110,12 @@ per() { echo "scale=6; ($(med "$1-$2") - $(med "$1-base")) / ($3)" | bc -l; }
     dmib=$((MIB[big] - MIB[base]))
     dfiles=$((ENTRIES[files] - ENTRIES[base]))
     echo "cost per MiB of tree (big - base, $dmib MiB):"
-    printf '  lethe: %.4f s/MiB; repart: %.4f s/MiB\n' "$(per lethe big "$dmib")" "$(per repart big "$dmib")"
+    printf '  wall: lethe %.4f s/MiB, repart %.4f s/MiB; cpu: lethe %.4f s/MiB, repart %.4f s/MiB\n' \
+        "$(per lethe big "$dmib")" "$(per repart big "$dmib")" "$(cpu_per lethe big "$dmib")" "$(cpu_per repart big "$dmib")"
     echo "cost per file (files - base, $dfiles entries):"
-    printf '  lethe: %.1f us/file; repart: %.1f us/file\n' "$(echo "$(per lethe files "$dfiles") * 1000000" | bc -l)" \
-        "$(echo "$(per repart files "$dfiles") * 1000000" | bc -l)"
+    printf '  wall: lethe %.1f us/file, repart %.1f us/file; cpu: lethe %.1f us/file, repart %.1f us/file\n' \
+        "$(echo "$(per lethe files "$dfiles") * 1000000" | bc -l)" "$(echo "$(per repart files "$dfiles") * 1000000" | bc -l)" \
+        "$(echo "$(cpu_per lethe files "$dfiles") * 1000000" | bc -l)" "$(echo "$(cpu_per repart files "$dfiles") * 1000000" | bc -l)"
     echo "lethe's stages, median s (base / big / files):"
     for stage in "stage the root filesystem" "prepare the tree" "make the initrd" "make filesystems" \
         "partition the disk" "write the outputs"; do
