@@ -186,7 +186,7 @@ void parse_builtin_modinfo(std::string_view text, ModuleIndex& index) {
     }
 }
 
-// "kernel 6.1.0-28-cloud-amd64 (looked in /x/lib/modules/6.1.0-28-cloud-amd64: ...)"
+// "kernel 6.1.0-28-cloud (looked in /x/lib/modules/6.1.0-28-cloud: ...)"
 std::string where(const ModuleIndex& index) {
     std::string kernel =
         index.kernel_version.empty() ? "the kernel" : "kernel " + index.kernel_version;

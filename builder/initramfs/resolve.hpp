@@ -57,7 +57,7 @@ struct ModuleIndex {
 // "crc32c-intel" -> "crc32c_intel".
 std::string normalize_module_name(std::string_view name);
 
-// "kernel/arch/x86/crypto/crc32c-intel.ko.zst" -> "crc32c_intel".
+// "kernel/crypto/crc32c-generic.ko.zst" -> "crc32c_generic".
 std::string module_name_from_path(std::string_view path);
 
 // "kernel/fs/ext4/ext4.ko.xz" -> "kernel/fs/ext4/ext4.ko": the initrd holds modules uncompressed.

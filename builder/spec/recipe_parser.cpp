@@ -1,12 +1,12 @@
-#include "outputs/disk_formats.hpp"
 #include "spec/layout_file.hpp"
 #include "spec/layout_parser.hpp"
-#include "spec/network_parser.hpp"
 #include "spec/parse.hpp"
-#include "spec/tailscale_parser.hpp"
 #include "spec/value_limits.hpp"
 #include "spec/yaml_reader.hpp"
+
+#include "catalog/disk_formats.hpp"
 #include "util/error.hpp"
+#include "util/paths.hpp"
 
 #include <algorithm>
 #include <filesystem>
@@ -67,20 +67,27 @@ Kernel parse_kernel(const Document& doc, const YAML::Node& node) {
 Boot parse_boot(const Document& doc, const YAML::Node& node) {
     MapReader map(doc, node, "boot", {"firmware"});
     Boot boot;
+    boot.origin = doc.origin(node);
     if (!map.has("firmware")) return boot;
     const YAML::Node list = map.get("firmware");
-    boot.firmware = read_string_list(doc, list, "firmware names: bios, uefi");
-    for (size_t i = 0; i < boot.firmware.size(); ++i) {
-        read_choice(doc, list[i], {"bios", "uefi"});
-        if (std::find(boot.firmware.begin(), boot.firmware.begin() + i, boot.firmware[i]) != boot.firmware.begin() + i)
-            doc.fail_at(list[i], fmt::format("'{}' is listed twice", boot.firmware[i]));
+    auto names = read_string_list(doc, list, "firmware names: bios, uefi");
+    boot.firmware.emplace();
+    for (size_t i = 0; i < names.size(); ++i) {
+        auto firmware = catalog::parse_firmware(read_choice(doc, list[i], {"bios", "uefi"}));
+        if (std::find(boot.firmware->begin(), boot.firmware->end(), *firmware) != boot.firmware->end())
+            doc.fail_at(list[i], fmt::format("'{}' is listed twice", names[i]));
+        boot.firmware->push_back(*firmware);
     }
     return boot;
 }
 
-Recipe parse_recipe(const Document& doc) {
-    MapReader map(doc, doc.root(), "recipe", {"name", "seed", "rootfs", "overlays", "layout", "kernel", "boot", "outputs",
-                                               "tailscale", "network", "hetzner"});
+const std::vector<std::string> core_keys = {"name", "seed", "rootfs", "overlays", "layout", "kernel", "boot", "outputs"};
+
+Recipe parse_recipe(const std::shared_ptr<const Document>& shared, const std::vector<std::string>& feature_keys) {
+    const Document& doc = *shared;
+    std::vector<std::string> keys = core_keys;
+    keys.insert(keys.end(), feature_keys.begin(), feature_keys.end());
+    MapReader map(doc, doc.root(), "recipe", keys);
     Recipe recipe;
     recipe.file = doc.path();
     const YAML::Node name = map.required("name");
@@ -106,20 +113,27 @@ Recipe parse_recipe(const Document& doc) {
     const YAML::Node outputs = map.required("outputs");
     recipe.outputs = read_string_list(doc, outputs, "output formats");
     if (recipe.outputs.empty()) doc.fail_at(outputs, "expected at least one output: raw, qcow2, raw.zst or raw.xz");
-    for (size_t i = 0; i < recipe.outputs.size(); ++i) read_choice(doc, outputs[i], outputs::disk_formats());
+    for (size_t i = 0; i < recipe.outputs.size(); ++i) read_choice(doc, outputs[i], catalog::disk_formats());
     check_no_repeats(doc, outputs, recipe.outputs);
-    if (map.has("tailscale")) recipe.tailscale = parse_tailscale(doc, map.get("tailscale"));
-    if (map.has("network")) recipe.network = parse_network(doc, map.get("network"));
-    if (map.has("hetzner")) recipe.hetzner = parse_hetzner(doc, map.get("hetzner"), recipe.layout);
+    for (const auto& key : feature_keys)
+        if (map.has(key.c_str())) recipe.sections[key] = std::make_shared<Section>(Section{shared, map.get(key.c_str())});
     return recipe;
 }
 
 } // namespace
 
-Recipe parse_recipe(const std::string& text, const std::string& path) {
-    return parse_recipe(Document::parse(text, path));
+Recipe parse_recipe(const std::string& text, const std::string& path, const std::vector<std::string>& feature_keys) {
+    return parse_recipe(std::make_shared<const Document>(Document::parse(text, path)), feature_keys);
 }
 
-Recipe load_recipe(const std::string& path) { return parse_recipe(Document::load(path)); }
+Recipe load_recipe(const std::string& path, const std::vector<std::string>& feature_keys) {
+    return parse_recipe(std::make_shared<const Document>(Document::load(path)), feature_keys);
+}
+
+bool persists_directory(const Layout& layout, const std::string& path) {
+    for (const auto& dir : layout.persistence.directories)
+        if (is_within(path, dir.path)) return true;
+    return false;
+}
 
 } // namespace lethe::spec

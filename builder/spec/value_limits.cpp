@@ -1,7 +1,8 @@
 #include "spec/value_limits.hpp"
 
-#include "part/partition_types.hpp"
+#include "catalog/partition_types.hpp"
 #include "util/error.hpp"
+#include "util/paths.hpp"
 
 #include <algorithm>
 #include <cstdint>
@@ -28,10 +29,6 @@ constexpr size_t max_image_name = 200;
 
 bool is_control(unsigned char c) {
     return c < 0x20 || c == 0x7f;
-}
-
-bool inside(const std::string& path, const std::string& dir) {
-    return path == dir || path.rfind(dir + "/", 0) == 0;
 }
 
 } // namespace
@@ -117,28 +114,27 @@ void check_persistent_mount(const Document& doc, const YAML::Node& node, const s
         doc.fail_at(
             node, "the persistent partition cannot be mounted at /: the root is a tmpfs by design");
     for (const auto& dir : taken)
-        if (inside(mount, dir))
+        if (is_within(mount, dir))
             doc.fail_at(
                 node, fmt::format("the persistent partition cannot be mounted at {}: {} belongs to "
                                   "lethe-init or the kernel at boot",
                                   mount, dir));
 }
 
-void check_partition_type(const Document& doc, const YAML::Node& node, const std::string& guid) {
-    if (guid == "00000000-0000-0000-0000-000000000000")
-        doc.fail_at(
-            node,
-            "the all-zero type GUID marks an unused GPT entry: give the partition a real type");
+void check_partition_type(const Document& doc, const YAML::Node& node, const std::string& type) {
+    if (catalog::normalize_guid(type) == catalog::unused_type_guid)
+        doc.fail_at(node, "the all-zero type GUID marks an unused GPT entry: give the partition a "
+                          "real type");
 }
 
 void check_partition_count(const Document& doc, const YAML::Node& list) {
-    if (list.size() > part::max_partitions)
+    if (list.size() > catalog::max_partitions)
         doc.fail_at(
-            list[part::max_partitions],
+            list[catalog::max_partitions],
             fmt::format(
                 "the layout lists {} partitions; a GPT holds at most {} (its partition entry array "
                 "has {} entries)",
-                list.size(), part::max_partitions, part::max_partitions));
+                list.size(), catalog::max_partitions, catalog::max_partitions));
 }
 
 } // namespace lethe::spec

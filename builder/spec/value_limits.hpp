@@ -29,10 +29,11 @@ void check_image_name_length(const Document& doc, const YAML::Node& node, const 
 // system leaves alone.
 void check_persistent_mount(const Document& doc, const YAML::Node& node, const std::string& mount);
 
-// A partition type GUID that is not the all-zero one, which marks an unused entry.
-void check_partition_type(const Document& doc, const YAML::Node& node, const std::string& guid);
+// A partition type (a name or a GUID) that is not the all-zero GUID, which
+// marks an unused entry.
+void check_partition_type(const Document& doc, const YAML::Node& node, const std::string& type);
 
-// At most part::max_partitions entries in disk.partitions.
+// At most catalog::max_partitions entries in disk.partitions.
 void check_partition_count(const Document& doc, const YAML::Node& list);
 
 } // namespace lethe::spec

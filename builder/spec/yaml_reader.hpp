@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <initializer_list>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -21,23 +22,23 @@ enum class Quoting { lines, none };
 
 class Document {
 public:
-  // `display_path` is how errors name the file (as the user wrote it);
-  // `kind` ("recipe", "layout") names it when it cannot be read.
-  static Document load(const std::string& display_path, const char* kind = "recipe",
-                       Quoting quoting = Quoting::lines);
-  static Document parse(const std::string& text, const std::string& display_path,
-                        Quoting quoting = Quoting::lines);
+    // `display_path` is how errors name the file (as the user wrote it);
+    // `kind` ("recipe", "layout") names it when it cannot be read.
+    static Document load(const std::string& display_path, const char* kind = "recipe",
+                         Quoting quoting = Quoting::lines);
+    static Document parse(const std::string& text, const std::string& display_path,
+                          Quoting quoting = Quoting::lines);
 
-  const YAML::Node& root() const { return root_; }
-  const std::string& path() const { return path_; }
-  Origin origin(const YAML::Node& node) const;
-  bool quotes() const { return quoting_ == Quoting::lines; }
-  // Once the file is known to be what it should be, errors may quote it.
-  void allow_quoting() { quoting_ = Quoting::lines; }
+    const YAML::Node& root() const { return root_; }
+    const std::string& path() const { return path_; }
+    Origin origin(const YAML::Node& node) const;
+    bool quotes() const { return quoting_ == Quoting::lines; }
+    // Once the file is known to be what it should be, errors may quote it.
+    void allow_quoting() { quoting_ = Quoting::lines; }
 
-  [[noreturn]] void fail_at(const YAML::Mark& mark, const std::string& message) const;
-  [[noreturn]] void fail_at(const YAML::Node& node, const std::string& message) const {
-      fail_at(node.Mark(), message);
+    [[noreturn]] void fail_at(const YAML::Mark& mark, const std::string& message) const;
+    [[noreturn]] void fail_at(const YAML::Node& node, const std::string& message) const {
+        fail_at(node.Mark(), message);
     }
 
 private:
@@ -47,19 +48,26 @@ private:
     Quoting quoting_ = Quoting::lines;
 };
 
+// A part of a recipe that a feature reads on its own: the node and its
+// document, so its errors still point at file:line:column.
+struct Section {
+    std::shared_ptr<const Document> doc;
+    YAML::Node node;
+};
+
 // A YAML mapping whose keys must all be among `allowed`.
 class MapReader {
 public:
-  MapReader(const Document& doc, const YAML::Node& node, const std::string& what,
-            std::initializer_list<const char*> allowed)
-      : MapReader(doc, node, what, std::vector<std::string>(allowed.begin(), allowed.end())) {}
-  MapReader(const Document& doc, const YAML::Node& node, const std::string& what,
-            const std::vector<std::string>& allowed);
+    MapReader(const Document& doc, const YAML::Node& node, const std::string& what,
+              std::initializer_list<const char*> allowed)
+        : MapReader(doc, node, what, std::vector<std::string>(allowed.begin(), allowed.end())) {}
+    MapReader(const Document& doc, const YAML::Node& node, const std::string& what,
+              const std::vector<std::string>& allowed);
 
-  bool has(const char* key) const { return static_cast<bool>(node_[key]); }
-  YAML::Node get(const char* key) const { return node_[key]; }
-  YAML::Node required(const char* key) const;
-  const YAML::Node& node() const { return node_; }
+    bool has(const char* key) const { return static_cast<bool>(node_[key]); }
+    YAML::Node get(const char* key) const { return node_[key]; }
+    YAML::Node required(const char* key) const;
+    const YAML::Node& node() const { return node_; }
 
 private:
     const Document& doc_;

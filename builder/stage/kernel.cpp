@@ -31,7 +31,7 @@ std::vector<std::string> sort_versions(std::vector<std::string> versions) {
     return versions;
 }
 
-KernelFiles find_kernel(const fs::path& rootfs, const std::string& wanted) {
+KernelFiles find_kernel(const fs::path& rootfs, const std::string& wanted, const catalog::Target& target) {
     std::vector<std::string> versions;
     std::error_code ec;
     for (const auto& entry : fs::directory_iterator(modules_root(rootfs), ec))
@@ -40,14 +40,14 @@ KernelFiles find_kernel(const fs::path& rootfs, const std::string& wanted) {
     versions = sort_versions(versions);
     if (versions.empty())
         fail_input("the rootfs has no kernel (no /boot/vmlinuz-VERSION with /usr/lib/modules/VERSION): "
-                   "add a kernel package, e.g. linux-image-cloud-amd64");
+                   "add a kernel package, e.g. {}", target.kernel_package);
     std::string version = wanted.empty() ? versions.back() : wanted;
     if (std::find(versions.begin(), versions.end(), version) == versions.end()) {
         std::string available;
         for (const auto& v : versions) available += (available.empty() ? "" : ", ") + v;
         fail_input("kernel.version {} is not in the rootfs; it has {}", version, available);
     }
-    return {version, image_for(rootfs, version), modules_root(rootfs) / version};
+    return {version, image_for(rootfs, version)};
 }
 
 } // namespace lethe::stage

@@ -71,8 +71,8 @@ void merge_into_usr(const fs::path& rootfs, const std::string& name, int64_t epo
     fs::remove(from);
 }
 
-std::vector<Link> merge_usr(const fs::path& rootfs, int64_t epoch) {
-    std::vector<Link> links;
+std::vector<init::Link> merge_usr(const fs::path& rootfs, int64_t epoch) {
+    std::vector<init::Link> links;
     for (const auto& name : merged_dirs) {
         fs::path path = rootfs / name;
         auto status = fs::symlink_status(path);
@@ -102,13 +102,13 @@ uint32_t resolve_owner(const std::optional<std::string>& name, bool user, const 
 
 // Moves the rootfs's content of one persisted path into the persistent tree
 // and leaves an empty mount point of the same kind behind.
-PersistedPath persist(const fs::path& rootfs, const fs::path& persist_tree, const plan::PersistEntry& entry,
+init::Bind persist(const fs::path& rootfs, const fs::path& persist_tree, const plan::PersistEntry& entry,
                       const Accounts& accounts, int64_t epoch) {
     fs::path relative = fs::path(entry.path).relative_path();
     fs::path source = rootfs / relative, target = persist_tree / relative;
     make_parents(persist_tree, relative, epoch);
     make_parents(rootfs, relative, epoch);
-    PersistedPath out{entry.path, entry.directory, 0, 0, entry.directory ? 0755u : 0644u};
+    init::Bind out{entry.path, entry.directory, 0, 0, entry.directory ? 0755u : 0644u};
     auto status = fs::symlink_status(source);
     if (fs::exists(status)) {
         if (fs::is_symlink(status))
@@ -184,7 +184,7 @@ SplitTree split_rootfs(const fs::path& rootfs, const fs::path& persist_tree, con
         tree.factory.push_back(name);
     }
     for (const auto& name : api_dirs)
-        if (std::none_of(tree.directories.begin(), tree.directories.end(), [&](const Directory& d) { return d.path == "/" + name; }))
+        if (std::none_of(tree.directories.begin(), tree.directories.end(), [&](const init::Directory& d) { return d.path == "/" + name; }))
             tree.directories.push_back({"/" + name, name == "tmp" ? 01777u : 0755u});
     std::sort(tree.directories.begin(), tree.directories.end(), [](const auto& a, const auto& b) { return a.path < b.path; });
     return tree;

@@ -45,6 +45,31 @@ def make_tiny_rootfs(work):
     return rootfs
 
 
+def write_tiny_recipe(work, outputs="[qcow2]", persist_size="64M"):
+    """WORK/tiny.yaml: the tiny rootfs (make_tiny_rootfs) on an erofs /usr,
+    with /var/lib persisted on an ext4 of PERSIST_SIZE. Returns its path."""
+    recipe = os.path.join(work, "tiny.yaml")
+    with open(recipe, "w") as f:
+        f.write(f"""name: tiny
+rootfs: {{directory: rootfs}}
+layout:
+  disk:
+    size: auto
+    partitions:
+      - {{name: usr, type: usr, size: auto, filesystem: erofs}}
+      - {{name: persist, type: linux-generic, size: {persist_size}, filesystem: ext4}}
+  root:
+    tmpfs: {{size: 64M}}
+  persistence:
+    partition: persist
+    mount: /persist
+    directories: [/var/lib]
+  initrd: {{timeout: 20}}
+outputs: {outputs}
+""")
+    return recipe
+
+
 def lethe_build(lethe, recipe, outdir, env=None):
     started = time.monotonic()
     run([lethe, "build", recipe, "-o", outdir], env={**os.environ, **(env or {})})
@@ -57,9 +82,10 @@ def boot(lethe, kernel, initrd, disk, cmdline="console=ttyS0", timeout=300, memo
     QEMU arguments in EXTRA, until the guest powers off; returns the serial
     console output."""
     log = log or os.path.join(os.path.dirname(os.path.abspath(str(disk))), "console.log")
-    # TCG by default: a /dev/kvm that opens is not proof that KVM works (nested
-    # virtualisation here fails on the first MSR write). LETHE_QEMU_ACCEL=kvm opts in.
-    accel = os.environ.get("LETHE_QEMU_ACCEL", "tcg")
+    # auto: lethe boot probes KVM and, when the guest still dies under it
+    # ("KVM internal error" on some nested hosts), boots again under TCG.
+    # LETHE_QEMU_ACCEL=kvm or tcg forces one.
+    accel = os.environ.get("LETHE_QEMU_ACCEL", "auto")
     return lethe_boot(lethe, disk, log, "--kernel", kernel, "--initrd", initrd, "--append", cmdline,
                       "--network", "none", "--accel", accel, "--", "-no-reboot", *extra,
                       timeout=timeout, memory=memory)

@@ -1,11 +1,12 @@
-// The recipe parser on arbitrary text, with the layout it holds or names. A
-// refusal is lethe::Error with exit status 2; anything else that escapes, or
+// The recipe parser on arbitrary text, with the layout it holds or names and
+// the sections of the features, and the plan made of it. A refusal is
+// lethe::Error with exit status 2; anything else that escapes, or
 // a crash, is a finding. The recipe sits in a scratch folder that holds what
 // the seeds name (layout.yaml, rootfs/, rootfs.tar, authkey.age), so the
 // fuzzer gets past the checks that files exist.
 
 #include "fuzz_support.hpp"
-#include "spec/parse.hpp"
+#include "features/registry.hpp"
 #include "util/error.hpp"
 
 #include <filesystem>

@@ -134,7 +134,7 @@ TEST_CASE("values: partition types and counts GPT can hold", "[spec][values]") {
     spec::Recipe full = spec::parse_recipe(layout_with(126), "web.yaml");
     CHECK_THAT(test::input_error([&] { plan::make_plan(full); }),
                Catch::Contains("129 partitions with it do not fit a GPT, which holds at most 128"));
-    full.boot.firmware.clear(); // no ESP: 128 partitions are fine
+    full.boot.firmware = std::vector<catalog::Firmware>{}; // no ESP: 128 partitions are fine
     CHECK(plan::make_plan(full).partitions.size() == 128);
 }
 
@@ -149,7 +149,7 @@ TEST_CASE("values: kernel.cmdline is one line the kernel takes whole", "[spec][v
                              "kernel:\n  cmdline: |\n    console=ttyS0\n    init=/bin/sh")),
                Catch::Contains("control character"));
     std::string longest(1983, 'q'), too_long(1984, 'q');
-    CHECK(spec::parse_recipe(with("console=ttyS0", longest), "web.yaml").kernel.cmdline.size() ==
+    CHECK(spec::parse_recipe(with("console=ttyS0", longest), "web.yaml").kernel.cmdline->size() ==
           1983);
     CHECK_THAT(error_of(with("console=ttyS0", too_long)),
                Catch::Contains("kernel.cmdline is 1984 bytes; the kernel takes at most 2047 "
