@@ -1,30 +1,30 @@
 // The build, as a straight list of stages (see docs/ARCHITECTURE.md):
-// spec -> plan -> stage the tree -> make filesystems -> partition -> initrd -> outputs.
+// spec -> plan -> stage the tree -> initrd + ESP -> make filesystems -> partition -> outputs.
+// (The initrd comes before the filesystems because the ESP holds it.)
 
 #include "build.hpp"
 
 #include "bootloader/esp.hpp"
+#include "catalog/disk_formats.hpp"
+#include "catalog/filesystem_kinds.hpp"
 #include "exec/command_runner.hpp"
-#include "mkfs/make_filesystem.hpp"
+#include "features/registry.hpp"
 #include "initramfs/cpio_writer.hpp"
 #include "initramfs/init_config.hpp"
 #include "initramfs/resolve.hpp"
+#include "mkfs/make_filesystem.hpp"
 #include "outputs/disk_formats.hpp"
 #include "outputs/disk_image.hpp"
 #include "outputs/manifest.hpp"
 #include "outputs/publish.hpp"
 #include "outputs/work_dir.hpp"
 #include "plan/plan.hpp"
-#include "spec/parse.hpp"
 #include "stage/debian.hpp"
 #include "stage/extract.hpp"
-#include "stage/hetzner.hpp"
 #include "stage/hygiene.hpp"
 #include "stage/kernel.hpp"
-#include "stage/network.hpp"
 #include "stage/packages.hpp"
 #include "stage/split.hpp"
-#include "stage/tailscale.hpp"
 #include "stage/tree_root.hpp"
 #include "stage/units.hpp"
 #include "util/error.hpp"
@@ -33,6 +33,7 @@
 #include "util/sha256.hpp"
 #include "util/paths.hpp"
 #include "util/size.hpp"
+#include "util/source_date_epoch.hpp"
 #include "util/timer.hpp"
 
 #include <spdlog/spdlog.h>
@@ -46,13 +47,7 @@ namespace lethe {
 namespace {
 
 int64_t source_date_epoch() {
-    if (const char* text = std::getenv("SOURCE_DATE_EPOCH")) {
-        try {
-            return std::stoll(text);
-        } catch (const std::exception&) {
-            fail_input("SOURCE_DATE_EPOCH='{}' is not a number of seconds", text);
-        }
-    }
+    if (auto epoch = source_date_epoch_from(std::getenv("SOURCE_DATE_EPOCH"))) return *epoch;
     return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
@@ -78,24 +73,28 @@ outputs::WorkDirPlace work_dir_place(const BuildOptions& options, const plan::Pl
     return place;
 }
 
-void require_tools(const plan::Plan& plan) {
-    std::vector<std::pair<std::string, std::string>> needed = {{"mke2fs", "e2fsprogs"}};
-    for (const auto& format : plan.outputs)
-        if (auto tool = outputs::convert_tool(format)) needed.push_back(*tool);
+// Every host tool, helper program and loader file the plan's stages and
+// features need, checked before anything is staged, so a missing one costs
+// seconds, not a whole build.
+void require_host_tools(const plan::Plan& plan) {
+    std::vector<exec::Tool> tools;
+    if (plan.rootfs.kind == spec::RootfsSource::Kind::mmdebstrap) tools.push_back({"mmdebstrap", "mmdebstrap"});
     for (const auto& p : plan.partitions) {
-        if (p.filesystem.type == "erofs") needed.emplace_back("mkfs.erofs", "erofs-utils");
-        if (p.filesystem.type == "squashfs") needed.emplace_back("mksquashfs", "squashfs-tools");
-        if (p.filesystem.type == "vfat") needed.insert(needed.end(), {{"mkfs.vfat", "dosfstools"}, {"mcopy", "mtools"}});
+        const auto& kind = catalog::filesystem_kind(p.filesystem.type);
+        tools.insert(tools.end(), kind.tools.begin(), kind.tools.end());
     }
-    if (plan.rootfs.kind == spec::RootfsSource::Kind::mmdebstrap) needed.emplace_back("mmdebstrap", "mmdebstrap");
-    for (const auto& tool : bootloader::required_tools(plan)) needed.push_back(tool);
-    std::string missing;
-    for (const auto& [tool, package] : needed)
-        if (!exec::tool_exists(tool)) missing += fmt::format("\n  {} (Debian package {})", tool, package);
-    if (!missing.empty()) fail("missing tools:{}", missing);
-    bootloader::check_loader_files(plan, bootloader::LoaderFiles{});
-    if (plan.tailscale) helper_program("lethe-decrypt"); // fail before staging, not after
-    if (plan.hetzner) helper_program("lethe-metadata");
+    for (const auto& tool : bootloader::required_tools(plan)) tools.push_back(tool);
+    for (const auto& format : plan.outputs)
+        if (auto tool = catalog::disk_format_tool(format)) tools.push_back(*tool);
+    for (const auto& feature : plan.features) {
+        auto needed = feature->host_tools();
+        tools.insert(tools.end(), needed.begin(), needed.end());
+    }
+    exec::require_tools(tools);
+    bootloader::check_loader_files(plan, bootloader::host_loader_files(*plan.target));
+    helper_program("lethe-init", plan.target->helper_subdirectory);
+    for (const auto& feature : plan.features)
+        for (const auto& helper : feature->helper_programs()) helper_program(helper, plan.target->helper_subdirectory);
 }
 
 struct Rootfs {
@@ -104,13 +103,14 @@ struct Rootfs {
 };
 
 Rootfs stage_rootfs(const plan::Plan& plan, const BuildOptions& options, const Path& tree, exec::CommandRunner& runner) {
-    Stage stage("stage the root filesystem");
+    Timer timer("stage the root filesystem");
     Rootfs rootfs{tree, {}};
     Path archive = plan.rootfs.path;
     switch (plan.rootfs.kind) {
     case spec::RootfsSource::Kind::directory: stage::copy_tree(plan.rootfs.path, tree); return rootfs;
     case spec::RootfsSource::Kind::mmdebstrap: {
-        stage::DebianSource debian{plan.rootfs.suite, plan.rootfs.packages, plan.rootfs.variant, plan.rootfs.mirror};
+        stage::DebianSource debian{plan.rootfs.suite, plan.rootfs.packages, plan.rootfs.variant, plan.rootfs.mirror,
+                                   std::string(plan.target->debian_architecture)};
         Path cache = options.cache_dir.empty() ? stage::default_cache_dir() : Path(options.cache_dir);
         archive = stage::fetch_debian(debian, cache, runner);
         break;
@@ -143,26 +143,22 @@ Path make_filesystem(const plan::PartitionPlan& p, const Path& source, const Pat
     return image;
 }
 
-// Scrubs the rootfs, installs lethe's units and splits it into the OS and
-// persistent trees.
+// Scrubs the rootfs, installs lethe's units and each feature's files, and
+// splits it into the OS and persistent trees.
 stage::SplitTree prepare_tree(const plan::Plan& plan, const Path& rootfs, const Path& work, int64_t epoch,
                               exec::CommandRunner& runner, outputs::Manifest& manifest) {
-    Stage stage("prepare the tree");
+    Timer timer("prepare the tree");
     auto rules = stage::parse_scrub_rules(read_file(data_path("templates/scrub.rules")), "templates/scrub.rules");
     manifest.scrubbed = stage::scrub_instance_identity(rootfs, rules).removed;
+    // Checked here, not up front: only a rootfs with presets needs systemctl.
     auto presets = stage::preset_commands(rootfs);
-    if (!presets.empty() && !exec::tool_exists("systemctl"))
-        fail("the image has systemd presets, which lethe applies with systemctl: install the Debian package systemd");
+    if (!presets.empty()) exec::require_tools({{"systemctl", "systemd"}});
     for (const auto& command : presets) runner.run(command);
     manifest.units = stage::install_units(rootfs, data_path("templates/systemd"),
                                           stage::parse_unit_list(read_file(data_path("templates/masked-units"))), epoch);
-    if (plan.tailscale)
-        manifest.units.push_back(stage::install_tailscale(rootfs, plan, data_path("templates/tailscale"),
-                                                          helper_program("lethe-decrypt"), epoch));
-    stage::install_network(rootfs, plan.network, data_path("templates/network"), epoch, runner);
-    if (plan.hetzner)
-        manifest.units.push_back(stage::install_hetzner_metadata(rootfs, *plan.hetzner, data_path("templates/hetzner"),
-                                                                 helper_program("lethe-metadata"), epoch));
+    features::StageContext context{rootfs, plan, epoch, runner};
+    for (const auto& feature : plan.features) feature->stage(context);
+    manifest.units.insert(manifest.units.end(), context.units.begin(), context.units.end());
     return stage::split_rootfs(rootfs, work / "persist", plan, epoch);
 }
 
@@ -186,7 +182,7 @@ Path source_of(const plan::PartitionPlan& p, const Trees& trees) {
 // after them go. Returns each partition's filesystem image.
 std::map<std::string, Path> make_filesystems(plan::Plan& plan, const Trees& trees, const Path& work,
                                              int64_t epoch, exec::CommandRunner& runner) {
-    Stage stage("make filesystems");
+    Timer timer("make filesystems");
     std::map<std::string, Path> images;
     plan::ContentSizes content;
     for (const auto& p : plan.partitions) {
@@ -200,9 +196,10 @@ std::map<std::string, Path> make_filesystems(plan::Plan& plan, const Trees& tree
         if (p.role == plan::Role::esp) content[p.name] = bootloader::esp_size_for(mkfs::measure_tree(trees.esp).bytes);
     plan::place_partitions(plan, content);
     for (const auto& p : plan.partitions) {
-        if (p.role == plan::Role::usr || p.filesystem.type == "none") continue;
+        if (p.role == plan::Role::usr || catalog::filesystem_kind(p.filesystem.type).id == catalog::FilesystemId::none)
+            continue;
         images[p.name] = make_filesystem(p, source_of(p, trees), work / (p.name + ".img"), *p.size, epoch, runner);
-        if (p.role == plan::Role::esp && bootloader::wants(plan, "bios"))
+        if (p.role == plan::Role::esp && plan.wants(catalog::Firmware::bios))
             runner.run(bootloader::install_syslinux(images[p.name], epoch));
     }
     return images;
@@ -214,28 +211,30 @@ Path make_esp_tree(const plan::Plan& plan, const Path& kernel, const Path& initr
     bool has_esp = std::any_of(plan.partitions.begin(), plan.partitions.end(),
                                [](const auto& p) { return p.role == plan::Role::esp; });
     if (!has_esp || plan.firmware.empty()) return {};
-    manifest.boot_loaders = bootloader::stage_esp(plan, kernel, initrd, work / "esp", bootloader::LoaderFiles{});
+    manifest.boot_loaders =
+        bootloader::stage_esp(plan, kernel, initrd, work / "esp", bootloader::host_loader_files(*plan.target));
     return work / "esp";
 }
 
 void partition_disk(const plan::Plan& plan, const Path& raw, const std::map<std::string, Path>& images) {
-    Stage stage("partition the disk");
+    Timer timer("partition the disk");
     outputs::assemble_disk(raw, plan, images);
-    if (bootloader::wants(plan, "bios")) bootloader::install_mbr_boot_code(raw, bootloader::LoaderFiles{}.gptmbr);
+    if (plan.wants(catalog::Firmware::bios))
+        bootloader::install_mbr_boot_code(raw, bootloader::host_loader_files(*plan.target).gptmbr);
     for (const auto& [name, image] : images) stdfs::remove(image);
     spdlog::info("disk: {} with {} partitions", human_size(*plan.disk_size), plan.partitions.size());
 }
 
 void make_initrd(const plan::Plan& plan, const stage::SplitTree& tree, const std::string& kernel_version,
                  const Path& output, int64_t epoch, outputs::Manifest& manifest) {
-    Stage stage("make the initrd");
+    Timer timer("make the initrd");
     // After the split the rootfs holds only /usr: links into /usr still resolve.
     stage::TreeRoot rootfs(tree.usr_tree.parent_path());
     auto modules = initramfs::resolve_initrd_modules(plan, rootfs, "usr/lib/modules/" + kernel_version);
     bool has_e2fsck = rootfs.exists("usr/sbin/e2fsck");
     if (!has_e2fsck) spdlog::warn("the image has no /usr/sbin/e2fsck: the persistent partition is mounted unchecked");
     auto config = initramfs::make_init_config(plan, tree, modules, has_e2fsck);
-    auto summary = initramfs::write_initrd(output, helper_program("lethe-init"), initramfs::render_init_config(config),
+    auto summary = initramfs::write_initrd(output, helper_program("lethe-init", plan.target->helper_subdirectory), init::render_init_config(config),
                                         modules, plan.initrd.compression, epoch);
     manifest.initrd_modules = modules.names;
     spdlog::info("initrd: {} entries, {} ({} uncompressed)", summary.entries, human_size(summary.compressed_bytes),
@@ -246,7 +245,7 @@ void make_initrd(const plan::Plan& plan, const stage::SplitTree& tree, const std
 // renamed into the output directory at once.
 void write_outputs(const plan::Plan& plan, const Path& raw, outputs::Publisher& publisher,
                    outputs::Manifest& manifest, exec::CommandRunner& runner) {
-    Stage stage("write the outputs");
+    Timer timer("write the outputs");
     for (const auto& format : plan.outputs) {
         if (format == "raw") continue;
         Path output = publisher.path(plan.name + "." + format);
@@ -264,10 +263,10 @@ void write_outputs(const plan::Plan& plan, const Path& raw, outputs::Publisher& 
 
 void build(const BuildOptions& options) {
     InterruptHandling interrupts; // outlives the work directory, so a signal still lets it be removed
-    Stage whole("build");
-    spec::Recipe recipe = spec::load_recipe(options.recipe);
-    plan::Plan plan = plan::make_plan(recipe);
-    require_tools(plan);
+    Timer whole("build");
+    spec::Recipe recipe = features::load_recipe(options.recipe);
+    plan::Plan plan = features::make_plan(recipe);
+    require_host_tools(plan);
     int64_t epoch = source_date_epoch();
     exec::SystemRunner runner;
     outputs::WorkDirPlace place = work_dir_place(options, plan);
@@ -283,7 +282,7 @@ void build(const BuildOptions& options) {
     Rootfs rootfs = stage_rootfs(plan, options, work.path() / "rootfs", runner);
     apply_overlays(plan, rootfs.tree);
     manifest.rootfs_sha256 = rootfs.source_hash;
-    stage::KernelFiles kernel = stage::find_kernel(rootfs.tree, plan.kernel.version);
+    stage::KernelFiles kernel = stage::find_kernel(rootfs.tree, plan.kernel.version, *plan.target);
     Path vmlinuz = publisher.path(plan.name + ".vmlinuz");
     lethe::copy_file(kernel.image, vmlinuz);
     manifest.kernel_version = kernel.version;

@@ -8,11 +8,11 @@ struct BuildOptions {
     std::string recipe;
     std::string output_dir;
     std::string cache_dir; // empty: stage::default_cache_dir()
-    std::string work_dir;  // empty: OUTPUT/.lethe-work
+    std::string work_dir;  // empty: OUTPUT/.lethe-work-NAME
     bool keep_work = false;
 };
 
-// spec -> plan -> stage -> filesystems -> partition table -> initrd -> outputs
+// spec -> plan -> stage the tree -> initrd + ESP -> filesystems -> partition table -> outputs
 void build(const BuildOptions& options);
 
 } // namespace lethe

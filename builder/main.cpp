@@ -2,13 +2,14 @@
 // command line onto the library; see docs/ARCHITECTURE.md.
 
 #include "build.hpp"
+#include "features/registry.hpp"
 #include "part/inspect.hpp"
 #include "plan/plan.hpp"
 #include "plan/plan_json.hpp"
 #include "vm/boot.hpp"
 #include "secret/command.hpp"
-#include "spec/parse.hpp"
 #include "util/error.hpp"
+#include "verity/command.hpp"
 
 #include <CLI/CLI.hpp>
 #include <spdlog/sinks/stdout_color_sinks.h>
@@ -30,7 +31,7 @@ void add_plan_command(CLI::App& app) {
     auto recipe = std::make_shared<std::string>();
     cmd->add_option("RECIPE", *recipe, "Image recipe (YAML)")->required();
     cmd->callback([recipe] {
-        lethe::plan::Plan plan = lethe::plan::make_plan(lethe::spec::load_recipe(*recipe));
+        lethe::plan::Plan plan = lethe::features::make_plan(lethe::features::load_recipe(*recipe));
         lethe::plan::place_partitions(plan, {});
         std::cout << lethe::plan::to_json(plan).dump(2) << "\n";
     });
@@ -57,7 +58,7 @@ void add_build_command(CLI::App& app) {
     cmd->add_option("RECIPE", options->recipe, "Image recipe (YAML)")->required();
     cmd->add_option("-o,--output", options->output_dir, "Directory for the outputs")->required();
     cmd->add_option("--cache-dir", options->cache_dir, "Where fetched root filesystems are kept");
-    cmd->add_option("--work-dir", options->work_dir, "Scratch space (default: OUTPUT/.lethe-work)");
+    cmd->add_option("--work-dir", options->work_dir, "Scratch space (default: OUTPUT/.lethe-work-NAME)");
     cmd->add_flag("--keep-work", options->keep_work, "Keep the work directory after the build");
     cmd->callback([options] { lethe::build(*options); });
 }
@@ -75,6 +76,7 @@ int main(int argc, char** argv) {
     add_inspect_command(app);
     lethe::vm::add_boot_command(app);
     lethe::secret::add_secret_command(app);
+    lethe::verity::add_verify_command(app);
     app.parse_complete_callback([&] { setup_logging(verbose); });
     try {
         app.parse(argc, argv);

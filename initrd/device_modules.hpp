@@ -6,7 +6,7 @@
 // bus driver adds devices (virtio_pci makes the virtio devices virtio_blk is
 // for), so the devices are scanned again after a pass that loaded something.
 
-#include "initrd/boot_config.hpp"
+#include "initrd/init_config.hpp"
 
 #include <functional>
 #include <string>

@@ -2,7 +2,7 @@
 // main() is the list of boot steps; each step logs what it did.
 
 #include "initrd/block_devices.hpp"
-#include "initrd/boot_config.hpp"
+#include "initrd/init_config.hpp"
 #include "initrd/console_log.hpp"
 #include "initrd/device_modules.hpp"
 #include "initrd/failure.hpp"
@@ -32,12 +32,12 @@ constexpr const char* new_root = "/newroot";
 
 // What has been done so far, for the failure path.
 struct Progress {
-    BootConfig config;
+    InitConfig config;
     bool root_mounted = false, usr_mounted = false, api_moved = false;
     std::optional<RunningProgram> check; // e2fsck, running
 };
 
-void load_modules(const BootConfig& config) {
+void load_modules(const InitConfig& config) {
     for (const auto& module : config.modules)
         log_step("%s module %s", describe(load_module(module)), module.c_str());
 }
@@ -56,7 +56,7 @@ void load_device_modules(std::vector<DeviceModule>& pending) {
 }
 
 void mount_new_root(Progress& progress, const std::string& usr_device) {
-    const BootConfig& config = progress.config;
+    const InitConfig& config = progress.config;
     MountOptions options = split_mount_options(config.root_tmpfs_options);
     make_directories(new_root, 0755);
     mount_or_fail("tmpfs", new_root, "tmpfs", options.flags, options.data);
@@ -71,7 +71,7 @@ void mount_new_root(Progress& progress, const std::string& usr_device) {
 
 // The usr-merge links and the API file systems' mount points first: e2fsck
 // needs /dev and /proc bound there while the factory trees are copied.
-void make_links_and_directories(const BootConfig& config) {
+void make_links_and_directories(const InitConfig& config) {
     for (const auto& link : config.links) {
         std::string path = join(new_root, link.name);
         if (symlink(link.target.c_str(), path.c_str()) != 0) fail_errno("cannot create link", path);
@@ -81,7 +81,7 @@ void make_links_and_directories(const BootConfig& config) {
     log_step("created %zu usr-merge links and %zu directories", config.links.size(), config.directories.size());
 }
 
-void copy_factory_trees(const BootConfig& config) {
+void copy_factory_trees(const InitConfig& config) {
     for (const auto& factory : config.factories) {
         std::string destination = join(new_root, factory.destination);
         make_directories(destination.substr(0, destination.rfind('/')), 0755);
@@ -94,7 +94,7 @@ void copy_factory_trees(const BootConfig& config) {
 // lethe-init copies the factory trees: the guest has more than one CPU, and
 // under emulation e2fsck's start alone takes a third of a second.
 void start_check(Progress& progress, const std::string& device) {
-    const BootConfig& config = progress.config;
+    const InitConfig& config = progress.config;
     if (config.fsck.empty()) return;
     bind_api_filesystems(new_root); // e2fsck needs /dev and /proc in its root
     try {
@@ -136,7 +136,7 @@ void finish_check(Progress& progress, const std::string& device) {
 }
 
 // Only after e2fsck has finished: it must not check a mounted file system.
-void mount_persistent(const BootConfig& config, const std::string& device) {
+void mount_persistent(const InitConfig& config, const std::string& device) {
     std::string mount_point = join(new_root, config.persist_mount);
     make_directories(mount_point, 0755);
     mount_or_fail(device, mount_point, config.persist.fstype.c_str(), 0);
@@ -144,7 +144,7 @@ void mount_persistent(const BootConfig& config, const std::string& device) {
              config.persist.tag.c_str(), device.c_str());
 }
 
-void bind_persisted_paths(const BootConfig& config) {
+void bind_persisted_paths(const InitConfig& config) {
     std::string persist_root = join(new_root, config.persist_mount);
     for (const auto& bind : config.binds) bind_mount(prepare_bind(new_root, persist_root, bind));
     log_step("bound %zu persisted paths from %s", config.binds.size(), config.persist_mount.c_str());
@@ -154,8 +154,8 @@ void bind_persisted_paths(const BootConfig& config) {
     mount_api_filesystems();
     attach_console();
     log_step("lethe-init started");
-    progress.config = parse_boot_config(read_text_file(config_path));
-    const BootConfig& config = progress.config;
+    progress.config = parse_init_config(read_text_file(config_path));
+    const InitConfig& config = progress.config;
     load_modules(config);
     std::vector<DeviceModule> device_modules = config.device_modules;
     auto devices = wait_for_devices({config.usr.tag, config.persist.tag}, config.timeout_seconds,
@@ -225,7 +225,7 @@ void run_rescue_shell(Progress& progress) {
 
 int check_config(const char* path) {
     try {
-        BootConfig config = parse_boot_config(read_text_file(path));
+        InitConfig config = parse_init_config(read_text_file(path));
         std::printf("%s: %zu modules (and %zu for devices), usr %s (%s), persist %s (%s) at %s, "
                     "%zu binds, init %s%s\n",
                     path, config.modules.size(), config.device_modules.size(), config.usr.tag.c_str(),

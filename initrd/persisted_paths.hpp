@@ -2,7 +2,7 @@
 // The persistence manifest at boot: every persisted path is a bind mount
 // from the persistent partition onto its place in the new root.
 
-#include "initrd/boot_config.hpp"
+#include "initrd/init_config.hpp"
 
 #include <string>
 

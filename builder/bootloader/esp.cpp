@@ -27,8 +27,8 @@ void copy_into(const stdfs::path& source, const stdfs::path& destination) {
 
 } // namespace
 
-bool wants(const plan::Plan& plan, const std::string& firmware) {
-    return std::find(plan.firmware.begin(), plan.firmware.end(), firmware) != plan.firmware.end();
+LoaderFiles host_loader_files(const catalog::Target& target) {
+    return {target.systemd_boot_file, "/usr/lib/syslinux/mbr/gptmbr.bin"};
 }
 
 std::string syslinux_config(const plan::Plan& plan) {
@@ -45,16 +45,16 @@ std::string loader_entry(const plan::Plan& plan) {
                        plan.kernel.cmdline);
 }
 
-std::vector<std::pair<std::string, std::string>> required_tools(const plan::Plan& plan) {
-    if (wants(plan, "bios")) return {{"syslinux", "syslinux"}};
+std::vector<exec::Tool> required_tools(const plan::Plan& plan) {
+    if (plan.wants(catalog::Firmware::bios)) return {{"syslinux", "syslinux"}};
     return {};
 }
 
 void check_loader_files(const plan::Plan& plan, const LoaderFiles& files) {
     std::string missing;
-    if (wants(plan, "uefi") && !stdfs::is_regular_file(files.systemd_boot))
+    if (plan.wants(catalog::Firmware::uefi) && !stdfs::is_regular_file(files.systemd_boot))
         missing += fmt::format("\n  {} (Debian package systemd-boot-efi)", files.systemd_boot.string());
-    if (wants(plan, "bios") && !stdfs::is_regular_file(files.gptmbr))
+    if (plan.wants(catalog::Firmware::bios) && !stdfs::is_regular_file(files.gptmbr))
         missing += fmt::format("\n  {} (Debian package syslinux-common)", files.gptmbr.string());
     if (!missing.empty()) fail("missing boot loader files for boot.firmware:{}", missing);
 }
@@ -66,14 +66,15 @@ std::map<std::string, std::string> stage_esp(const plan::Plan& plan, const stdfs
     stdfs::create_directories(tree);
     copy_into(kernel, in_tree(tree, esp_kernel));
     copy_into(initrd, in_tree(tree, esp_initrd));
-    if (wants(plan, "uefi")) {
-        copy_into(files.systemd_boot, tree / "EFI/BOOT/BOOTX64.EFI");
+    if (plan.wants(catalog::Firmware::uefi)) {
+        std::string boot_file(plan.target->efi_boot_file);
+        copy_into(files.systemd_boot, in_tree(tree, boot_file));
         stdfs::create_directories(tree / "loader/entries");
         write_file_atomic(tree / "loader/loader.conf", loader_config());
         write_file_atomic(tree / "loader/entries/lethe.conf", loader_entry(plan));
-        loaders["/EFI/BOOT/BOOTX64.EFI"] = sha256_file(files.systemd_boot);
+        loaders[boot_file] = sha256_file(files.systemd_boot);
     }
-    if (wants(plan, "bios")) {
+    if (plan.wants(catalog::Firmware::bios)) {
         stdfs::path directory = in_tree(tree, syslinux_directory);
         stdfs::create_directories(directory);
         write_file_atomic(directory / "syslinux.cfg", syslinux_config(plan));

@@ -1,8 +1,8 @@
 #pragma once
 // The ESP: kernel, initrd and a boot loader for each firmware the recipe
 // lists, so the image boots from the disk alone (docs/boot.md, "Firmware").
-// UEFI runs systemd-boot from the removable-media path EFI/BOOT/BOOTX64.EFI,
-// which needs no NVRAM entry; a BIOS runs SYSLINUX's gptmbr.bin from the MBR,
+// UEFI runs systemd-boot from the removable-media path (the Target's
+// efi_boot_file, e.g. EFI/BOOT/BOOT<ARCH>.EFI), which needs no NVRAM entry; a BIOS runs SYSLINUX's gptmbr.bin from the MBR,
 // which starts the FAT boot sector of the partition marked legacy-BIOS-bootable.
 
 #include "exec/command_runner.hpp"
@@ -16,25 +16,26 @@ namespace lethe::bootloader {
 
 // The boot loaders on the build host, from Debian packages.
 struct LoaderFiles {
-    std::filesystem::path systemd_boot = "/usr/lib/systemd/boot/efi/systemd-bootx64.efi"; // systemd-boot-efi
-    std::filesystem::path gptmbr = "/usr/lib/syslinux/mbr/gptmbr.bin";                   // syslinux-common
+    std::filesystem::path systemd_boot; // systemd-boot-efi
+    std::filesystem::path gptmbr;       // syslinux-common
     // ldlinux.sys and ldlinux.c32 come from the `syslinux` installer itself.
 };
+
+// Where Debian puts them for the target.
+LoaderFiles host_loader_files(const catalog::Target& target);
 
 // Where the boot loaders find kernel and initrd on the ESP.
 inline constexpr const char* esp_kernel = "/vmlinuz";
 inline constexpr const char* esp_initrd = "/initrd";
 inline constexpr const char* syslinux_directory = "/syslinux";
 
-bool wants(const plan::Plan& plan, const std::string& firmware);
-
 // Configuration files, pure. Both boot at once: no menu, no timeout.
 std::string syslinux_config(const plan::Plan& plan);
 std::string loader_config();
 std::string loader_entry(const plan::Plan& plan);
 
-// Tools and files a build needs for the plan's firmware: (tool, Debian package).
-std::vector<std::pair<std::string, std::string>> required_tools(const plan::Plan& plan);
+// Tools and files a build needs for the plan's firmware.
+std::vector<exec::Tool> required_tools(const plan::Plan& plan);
 // fail() naming the missing file and its Debian package.
 void check_loader_files(const plan::Plan& plan, const LoaderFiles& files);
 

@@ -14,6 +14,7 @@ struct Command {
     std::map<std::string, std::string> env{}; // added to the inherited environment
     std::string cwd{};                        // empty: inherit
     std::string stdout_path{};                // empty: capture; else redirect stdout to this file
+    bool merge_stderr = false;                // stderr into the captured output (tools that report errors there)
 };
 
 // "mke2fs -t ext4 -d 'dir with space' out.img", for logs and errors.

@@ -71,20 +71,90 @@ void add_unique(std::vector<std::string>& list, const std::string& item) {
     if (std::find(list.begin(), list.end(), item) == list.end()) list.push_back(item);
 }
 
+// A path in modules.dep is relative to the kernel's module directory: one
+// that is absolute or climbs out with ".." would have lethe copy a file from
+// elsewhere into the initrd.
+void check_module_path(std::string_view path, size_t line) {
+    if (path.starts_with('/'))
+        fail_input(
+            "modules.dep:{}: '{}' is an absolute path; module paths are relative to the kernel's "
+            "module directory",
+            line, path);
+    for (auto part : split(path, '/'))
+        if (part == "..")
+            fail_input("modules.dep:{}: '{}' climbs out of the kernel's module directory with '..'",
+                       line, path);
+}
+
 void parse_dep(std::string_view text, ModuleIndex& index) {
+    std::map<std::string, size_t> own_line; // module name -> the line that lists it first
+    size_t number = 0;
     for (auto line : split(text, '\n')) {
+        ++number;
         size_t colon = line.find(':');
         if (colon == std::string_view::npos) continue;
         auto head = words(line.substr(0, colon));
         if (head.size() != 1) continue;
-        auto& module = index.modules[module_name_from_path(head[0])];
+        check_module_path(head[0], number);
+        std::string name = module_name_from_path(head[0]);
+        auto [first, inserted] = own_line.emplace(name, number);
+        if (!inserted)
+            fail_input("modules.dep:{}: module '{}' again (first on line {}); depmod lists each "
+                       "module once",
+                       number, name, first->second);
+        auto& module = index.modules[name];
         module.path = std::string(head[0]);
         for (auto dep : words(line.substr(colon + 1))) {
-            std::string name = module_name_from_path(dep);
-            module.dependencies.push_back(name);
+            check_module_path(dep, number);
+            std::string dep_name = module_name_from_path(dep);
+            module.dependencies.push_back(dep_name);
             // A dependency always has its own line; this only guards a truncated file.
-            auto& entry = index.modules[name];
+            auto& entry = index.modules[dep_name];
             if (entry.path.empty()) entry.path = std::string(dep);
+        }
+    }
+}
+
+// "a -> b -> c -> a", from the frame that opened `back_to` to the top.
+template <typename Frames>
+[[noreturn]] void fail_cycle(const Frames& stack, const std::string& back_to) {
+    std::string cycle;
+    bool inside = false;
+    for (const auto& frame : stack) {
+        inside = inside || *frame.name == back_to;
+        if (inside) cycle += *frame.name + " -> ";
+    }
+    fail_input("modules.dep has a dependency cycle: {}{}", cycle, back_to);
+}
+
+// depmod refuses to write a modules.dep with a cycle, so one means the file
+// is corrupt: no load order exists. Depth-first with a stack of its own, as
+// a chain of dependencies can be as long as the file.
+void check_no_cycles(const ModuleIndex& index) {
+    enum class State : uint8_t { unseen, open, done };
+    std::map<std::string_view, State> state;
+    struct Frame {
+        const std::string* name;
+        size_t next = 0; // the next dependency to follow
+    };
+    for (const auto& [root, unused] : index.modules) {
+        if (state[root] != State::unseen) continue;
+        std::vector<Frame> stack{{&root}};
+        state[root] = State::open;
+        while (!stack.empty()) {
+            const auto& deps = index.modules.at(*stack.back().name).dependencies;
+            if (stack.back().next == deps.size()) {
+                state[*stack.back().name] = State::done;
+                stack.pop_back();
+                continue;
+            }
+            const std::string& dep = deps[stack.back().next++];
+            State& seen = state[dep];
+            if (seen == State::open) fail_cycle(stack, dep);
+            if (seen == State::unseen) {
+                seen = State::open;
+                stack.push_back({&index.modules.find(dep)->first});
+            }
         }
     }
 }
@@ -116,7 +186,7 @@ void parse_builtin_modinfo(std::string_view text, ModuleIndex& index) {
     }
 }
 
-// "kernel 6.1.0-28-cloud-amd64 (looked in /x/lib/modules/6.1.0-28-cloud-amd64: ...)"
+// "kernel 6.1.0-28-cloud (looked in /x/lib/modules/6.1.0-28-cloud: ...)"
 std::string where(const ModuleIndex& index) {
     std::string kernel =
         index.kernel_version.empty() ? "the kernel" : "kernel " + index.kernel_version;
@@ -149,43 +219,83 @@ class LoadOrder {
     std::vector<std::string> take() { return std::move(order_); }
 
   private:
-    // Depth-first, marking on entry: modules.dep has no cycles, but softdeps may.
-    void visit(const std::string& name) {
-        if (!visited_.insert(name).second) return;
+    // One module on the way: what must load before it, then after it.
+    struct Frame {
+        std::string name;
+        std::vector<std::string> before, after;
+        size_t next_before = 0, next_after = 0;
+        bool placed = false;
+    };
+
+    Frame frame_for(const std::string& name) {
+        Frame frame{name, {}, {}};
         const auto& deps = index_.modules.at(name).dependencies;
         // modules.dep lists the closest dependency first; load the farthest first, as modprobe
         // does.
-        for (auto dep = deps.rbegin(); dep != deps.rend(); ++dep)
-            visit(*dep);
+        frame.before.assign(deps.rbegin(), deps.rend());
         auto soft = index_.softdeps.find(name);
-        if (soft != index_.softdeps.end()) visit_soft(name, soft->second.pre);
-        order_.push_back(name);
-        if (soft != index_.softdeps.end()) visit_soft(name, soft->second.post);
+        if (soft != index_.softdeps.end()) {
+            add_soft(name, soft->second.pre, frame.before);
+            add_soft(name, soft->second.post, frame.after);
+        }
+        return frame;
     }
 
-    void visit_soft(const std::string& owner, const std::vector<std::string>& targets) {
+    void add_soft(const std::string& owner, const std::vector<std::string>& targets,
+                  std::vector<std::string>& modules) {
         for (const auto& target : targets) {
             auto found = lookup_module(index_, target);
             if (found.modules.empty())
                 spdlog::debug("initrd: softdep {} of {} has no loadable module", target, owner);
-            for (const auto& module : found.modules)
-                visit(module);
+            modules.insert(modules.end(), found.modules.begin(), found.modules.end());
         }
     }
 
+    // Depth-first, marking on entry (softdeps may form cycles; modules.dep
+    // has none, check_no_cycles saw to that), with a stack of its own: a
+    // chain of dependencies can be as long as modules.dep.
+    void visit(const std::string& root) {
+        if (!visited_.insert(root).second) return;
+        std::vector<Frame> stack;
+        stack.push_back(frame_for(root));
+        while (!stack.empty()) {
+            Frame& top = stack.back();
+            std::string next;
+            if (top.next_before < top.before.size()) {
+                next = top.before[top.next_before++];
+            } else {
+                if (!top.placed) place(top.name);
+                top.placed = true;
+                if (top.next_after == top.after.size()) {
+                    stack.pop_back();
+                    continue;
+                }
+                next = top.after[top.next_after++];
+            }
+            if (visited_.insert(next).second) stack.push_back(frame_for(next));
+        }
+    }
+
+    // A module loads only after what modules.dep says it needs. A softdep
+    // can ask for the opposite (`softdep a pre: b` where b needs a), and
+    // modprobe would then fail too: the kernel's files contradict each other.
+    void place(const std::string& name) {
+        for (const auto& dep : index_.modules.at(name).dependencies)
+            if (!placed_.count(dep))
+                fail_input("kernel module '{}' needs '{}' (modules.dep), but a softdep puts it "
+                           "before '{}' (modules.softdep): the two contradict each other",
+                           name, dep, dep);
+        placed_.insert(name);
+        order_.push_back(name);
+    }
+
     const ModuleIndex& index_;
-    std::set<std::string> visited_;
+    std::set<std::string> visited_, placed_;
     std::vector<std::string> order_;
 };
 
 std::string read_if_present(const stage::TreeRoot& tree, const std::string& path) {
     return tree.read(path).value_or("");
-}
-
-bool has_dotdot(std::string_view path) {
-    for (auto part : split(path, '/'))
-        if (part == "..") return true;
-    return false;
 }
 
 } // namespace
@@ -216,6 +326,7 @@ ModuleIndex parse_module_index(std::string_view dep_text, std::string_view softd
                                std::string_view builtin_modinfo) {
     ModuleIndex index;
     parse_dep(dep_text, index);
+    check_no_cycles(index);
     parse_softdep(softdep_text, index);
     for (const auto& w : records(builtin_text))
         index.builtin.insert(module_name_from_path(w[0]));
@@ -292,21 +403,23 @@ InitrdModules resolve_initrd_modules(const plan::Plan& plan, const stage::TreeRo
     if (!dep)
         fail_input("kernel {} has no {}: its modules are missing or depmod was not run", version,
                    tree.shown(modules_dir + "/modules.dep"));
-    auto index =
-        parse_module_index(*dep, read_if_present(tree, modules_dir + "/modules.softdep"),
-                           read_if_present(tree, modules_dir + "/modules.builtin"),
-                           read_if_present(tree, modules_dir + "/modules.alias"),
-                           read_if_present(tree, modules_dir + "/modules.builtin.modinfo"));
+    ModuleIndex index;
+    try {
+        index = parse_module_index(*dep, read_if_present(tree, modules_dir + "/modules.softdep"),
+                                   read_if_present(tree, modules_dir + "/modules.builtin"),
+                                   read_if_present(tree, modules_dir + "/modules.alias"),
+                                   read_if_present(tree, modules_dir + "/modules.builtin.modinfo"));
+    } catch (const Error& e) {
+        if (e.code() != ExitCode::bad_input) throw;
+        fail_input("kernel {} ({}): {}", version, tree.shown(modules_dir), e.what());
+    }
     index.kernel_version = version;
     index.directory = modules_dir;
     auto order = module_load_order(index, plan.initrd.modules, plan.initrd.optional_modules);
     result.patterns = device_patterns(index, plan.initrd.modules, plan.initrd.optional_modules, order);
     for (const auto& name : order) {
         const auto& path = index.modules.at(name).path;
-        // depmod writes neither; either would name a file outside the modules.
-        if (path.starts_with('/') || has_dotdot(path))
-            fail_input("modules.dep of kernel {} gives '{}' {}, which lethe does not support",
-                       version, path, path.starts_with('/') ? "an absolute path" : "a '..' component");
+        // parse_module_index refused absolute and '..' paths already.
         std::string source = modules_dir + "/" + path;
         if (!tree.is_regular_file(source)) {
             auto link = tree.first_link(source);

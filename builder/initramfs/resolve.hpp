@@ -58,14 +58,17 @@ struct ModuleIndex {
 // "crc32c-intel" -> "crc32c_intel".
 std::string normalize_module_name(std::string_view name);
 
-// "kernel/arch/x86/crypto/crc32c-intel.ko.zst" -> "crc32c_intel".
+// "kernel/crypto/crc32c-generic.ko.zst" -> "crc32c_generic".
 std::string module_name_from_path(std::string_view path);
 
 // "kernel/fs/ext4/ext4.ko.xz" -> "kernel/fs/ext4/ext4.ko": the initrd holds modules uncompressed.
 std::string uncompressed_module_path(std::string_view path);
 
 // `builtin_modinfo` is modules.builtin.modinfo (NUL-separated "module.key=value"),
-// which kernels since 5.2 ship; empty when absent.
+// which kernels since 5.2 ship; empty when absent. Throws lethe::Error (bad
+// input, "modules.dep:LINE: ...") for a module path that is absolute or has
+// "..", a module listed twice, and a dependency cycle, none of which depmod
+// writes.
 ModuleIndex parse_module_index(std::string_view dep_text, std::string_view softdep_text,
                                std::string_view builtin_text, std::string_view alias_text,
                                std::string_view builtin_modinfo = {});

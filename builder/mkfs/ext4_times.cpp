@@ -96,8 +96,9 @@ void reset_inode_times(const std::filesystem::path& image, int64_t epoch, exec::
     std::string listing = runner.run({{"dumpe2fs", image.string()}});
     std::filesystem::path script = image.string() + ".times.debugfs";
     write_file_atomic(script, reset_times_script(inodes_with_file_times(listing), epoch));
-    // sh only merges debugfs's stderr into the output read for errors.
-    exec::Command fix{{"sh", "-c", "exec debugfs -w -f \"$1\" \"$2\" 2>&1", "sh", script.string(), image.string()}};
+    // debugfs reports a failed request on stderr and still exits 0: read both.
+    exec::Command fix{{"debugfs", "-w", "-f", script.string(), image.string()}};
+    fix.merge_stderr = true;
     // debugfs stamps the superblock's write time when it closes the image.
     fix.env = {{"E2FSPROGS_FAKE_TIME", std::to_string(epoch)}};
     auto errors = debugfs_errors(runner.run(fix));

@@ -1,5 +1,6 @@
 #include "mkfs/make_filesystem.hpp"
 
+#include "catalog/filesystem_kinds.hpp"
 #include "mkfs/ext4_times.hpp"
 
 #include "util/error.hpp"
@@ -111,10 +112,13 @@ std::vector<exec::Command> vfat(const FilesystemJob& job) {
 } // namespace
 
 std::vector<exec::Command> mkfs_commands(const FilesystemJob& job) {
-    if (job.type == "erofs") return erofs(job);
-    if (job.type == "squashfs") return squashfs(job);
-    if (job.type == "ext4") return ext4(job);
-    if (job.type == "vfat") return vfat(job);
+    switch (catalog::filesystem_kind(job.type).id) {
+    case catalog::FilesystemId::erofs: return erofs(job);
+    case catalog::FilesystemId::squashfs: return squashfs(job);
+    case catalog::FilesystemId::ext4: return ext4(job);
+    case catalog::FilesystemId::vfat: return vfat(job);
+    case catalog::FilesystemId::none: break;
+    }
     fail("internal error: no way to make a '{}' filesystem", job.type);
 }
 
@@ -123,7 +127,8 @@ void make_filesystem(const FilesystemJob& job, exec::CommandRunner& runner) {
     std::filesystem::remove(job.image, ec);
     for (const auto& command : mkfs_commands(job)) runner.run(command);
     // mke2fs -d copies the source's times (see ext4_times.hpp).
-    if (job.type == "ext4" && !job.source.empty()) reset_inode_times(job.image, job.epoch, runner);
+    if (catalog::filesystem_kind(job.type).id == catalog::FilesystemId::ext4 && !job.source.empty())
+        reset_inode_times(job.image, job.epoch, runner);
 }
 
 uint64_t ext4_size_for(uint64_t content_bytes, uint64_t entries) {

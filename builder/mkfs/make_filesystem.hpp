@@ -13,7 +13,7 @@
 namespace lethe::mkfs {
 
 struct FilesystemJob {
-    std::string type; // erofs, squashfs, ext4, vfat
+    std::string type; // a kind of catalog/filesystem_kinds.hpp, not none
     std::string label;
     std::string uuid;
     std::string compression;

@@ -8,11 +8,6 @@
 
 namespace lethe::outputs {
 
-const std::vector<std::string>& disk_formats() {
-    static const std::vector<std::string> formats = {"raw", "qcow2", "raw.zst", "raw.xz"};
-    return formats;
-}
-
 void write_disk_format(const std::string& format, const std::filesystem::path& raw,
                        const std::filesystem::path& output, exec::CommandRunner& runner) {
     if (format != "raw.zst" && format != "raw.xz") {
@@ -29,11 +24,6 @@ exec::Command convert_command(const std::string& format, const std::filesystem::
                               const std::filesystem::path& output) {
     if (format == "qcow2") return {{"qemu-img", "convert", "-f", "raw", "-O", "qcow2", raw.string(), output.string()}};
     fail("internal error: no command makes a '{}' disk", format);
-}
-
-std::optional<std::pair<std::string, std::string>> convert_tool(const std::string& format) {
-    if (format == "qcow2") return std::pair<std::string, std::string>{"qemu-img", "qemu-utils"};
-    return std::nullopt;
 }
 
 } // namespace lethe::outputs

@@ -14,9 +14,6 @@
 
 namespace lethe::outputs {
 
-// Every output format a recipe may list, in the order they are made.
-const std::vector<std::string>& disk_formats();
-
 // Makes `output` in `format` ("qcow2", "raw.zst", "raw.xz") from the raw
 // disk: qcow2 with qemu-img, the compressed disks with libzstd and liblzma
 // (see compressed_disk.hpp).
@@ -26,9 +23,5 @@ void write_disk_format(const std::string& format, const std::filesystem::path& r
 // The command that makes the qcow2 disk from the raw one.
 exec::Command convert_command(const std::string& format, const std::filesystem::path& raw,
                               const std::filesystem::path& output);
-
-// The tool a format needs, with its Debian package, for a clear error up
-// front; none for the formats lethe writes itself.
-std::optional<std::pair<std::string, std::string>> convert_tool(const std::string& format);
 
 } // namespace lethe::outputs

@@ -1,6 +1,7 @@
 #include "part/partition_table.hpp"
 
-#include "part/partition_types.hpp"
+#include "catalog/partition_types.hpp"
+#include "catalog/target.hpp"
 #include "util/error.hpp"
 #include "util/file.hpp"
 #include "util/size.hpp"
@@ -50,15 +51,15 @@ Context open_context(const std::string& path, bool readonly) {
 }
 
 std::string lower_guid(const char* text) {
-    return normalize_guid(text ? text : "").value_or(text ? text : "");
+    return catalog::normalize_guid(text ? text : "").value_or(text ? text : "");
 }
 
 void check_partition(const std::string& path, const PartitionSpec& p) {
     if (p.name.size() > gpt_name_max)
         fail_input("partition name '{}' is longer than {} characters", p.name, gpt_name_max);
-    if (!normalize_guid(p.type_guid))
+    if (!catalog::normalize_guid(p.type_guid))
         fail_input("partition '{}': '{}' is not a type GUID", p.name, p.type_guid);
-    if (!normalize_guid(p.uuid)) fail_input("partition '{}': '{}' is not a UUID", p.name, p.uuid);
+    if (!catalog::normalize_guid(p.uuid)) fail_input("partition '{}': '{}' is not a UUID", p.name, p.uuid);
     if (p.size == 0 || p.offset % sector_size != 0 || p.size % sector_size != 0)
         fail_input(
             "partition '{}' of '{}': offset {} and size {} must be non-zero multiples of {} bytes",
@@ -66,7 +67,7 @@ void check_partition(const std::string& path, const PartitionSpec& p) {
 }
 
 void check_table(const std::string& path, const TableSpec& table) {
-    if (!normalize_guid(table.disk_uuid)) fail_input("'{}' is not a disk UUID", table.disk_uuid);
+    if (!catalog::normalize_guid(table.disk_uuid)) fail_input("'{}' is not a disk UUID", table.disk_uuid);
     if (table.disk_size % sector_size != 0 ||
         table.disk_size < 2 * gpt_reserved_sectors * sector_size)
         fail_input("a disk of {} bytes cannot hold a GPT of {}-byte sectors", table.disk_size,
@@ -169,7 +170,7 @@ Partition read_partition(fdisk_context* cxt, fdisk_partition* pa, uint64_t secto
     p.name = name ? name : "";
     fdisk_parttype* type = fdisk_partition_get_type(pa);
     p.type_guid = lower_guid(type ? fdisk_parttype_get_string(type) : "");
-    p.type_name = type_name_for(p.type_guid);
+    p.type_name = catalog::type_name_for(catalog::native_target(), p.type_guid);
     p.uuid = lower_guid(fdisk_partition_get_uuid(pa));
     p.offset = fdisk_partition_get_start(pa) * sector;
     p.size = fdisk_partition_get_size(pa) * sector;

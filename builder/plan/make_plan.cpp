@@ -1,7 +1,9 @@
 #include "plan/plan.hpp"
 
-#include "part/partition_types.hpp"
+#include "catalog/filesystem_kinds.hpp"
+#include "catalog/partition_types.hpp"
 #include "util/error.hpp"
+#include "util/paths.hpp"
 #include "util/uuid.hpp"
 
 #include <algorithm>
@@ -9,44 +11,70 @@
 namespace lethe::plan {
 namespace {
 
-// Kernel modules the initrd needs to mount each filesystem. Their own
-// dependencies (jbd2, mbcache, crc32c...) are resolved from modules.dep.
-std::string module_for(const std::string& filesystem) {
-    if (filesystem == "vfat") return "vfat";
-    if (filesystem == "none") return "";
-    return filesystem;
-}
-
 // Disk drivers for the machines lethe images boot on: QEMU and clouds use
 // virtio-blk or virtio-scsi (Hetzner: /dev/sda on virtio-scsi), some NVMe.
 // Optional, because kernels build some of them in.
 const std::vector<std::string> disk_drivers = {"virtio_pci", "virtio_blk", "virtio_scsi", "sd_mod", "nvme"};
 
-// ext4 labels hold 16 bytes, vfat 11; erofs and squashfs follow ext4's limit here.
-std::string filesystem_label(const std::string& name, const std::string& type) {
-    size_t limit = type == "vfat" ? 11 : 16;
-    std::string label = name.substr(0, limit);
-    if (type == "vfat") std::transform(label.begin(), label.end(), label.begin(), ::toupper);
+std::string filesystem_label(const std::string& name, const catalog::FilesystemKind& kind) {
+    std::string label = name.substr(0, kind.label_limit);
+    if (kind.upper_case_label) std::transform(label.begin(), label.end(), label.begin(), ::toupper);
     return label;
 }
 
-const std::string esp_type = *part::type_guid_for("esp");
+const std::string esp_type = *catalog::generic_type_guid("esp");
 
-Role role_of(const spec::Partition& p, const spec::Layout& layout) {
+Role role_of(const spec::Partition& p, const std::string& type_guid, const spec::Layout& layout,
+             const catalog::Target& target) {
     if (p.name == layout.persistence.partition) return Role::persist;
-    if (p.name == layout.usr_partition) return Role::usr;
-    if (p.type_guid == esp_type) return Role::esp;
+    if (catalog::is_usr_type(target, type_guid)) return Role::usr;
+    if (type_guid == esp_type) return Role::esp;
     return Role::data;
+}
+
+// The OS partition: exactly one of the target's usr type, of a kind that can hold it.
+void check_usr_partition(const spec::Layout& layout, const std::vector<PartitionPlan>& partitions,
+                         const catalog::Target& target) {
+    auto usr = std::count_if(partitions.begin(), partitions.end(), [](const auto& p) { return p.role == Role::usr; });
+    if (usr != 1)
+        fail_input("{}: the layout needs exactly one partition of type 'usr' for the OS ({}'s usr type is {}), found {}",
+                   spec::to_string(layout.disk.origin), target.name, target.types.usr, usr);
+    for (const auto& p : layout.disk.partitions)
+        if (catalog::is_usr_type(target, *catalog::type_guid(target, p.type_name)) &&
+            !catalog::filesystem_kind(p.filesystem).can_hold_usr)
+            fail_input("{}: the usr partition '{}' needs a filesystem erofs, squashfs or ext4, not {}",
+                       spec::to_string(p.origin), p.name, p.filesystem);
+}
+
+PartitionPlan partition_plan(const spec::Partition& p, const spec::Recipe& recipe, const catalog::Target& target,
+                             bool bios) {
+    PartitionPlan out;
+    out.name = p.name;
+    out.type_guid = *catalog::type_guid(target, p.type_name); // the parser checked the name
+    out.type_name = p.type_name;
+    out.uuid = derive_uuid(recipe.seed, "partition:" + p.name);
+    out.role = role_of(p, out.type_guid, recipe.layout, target);
+    out.size_rule = p.size;
+    if (out.role == Role::esp && bios) out.attributes = legacy_bios_bootable;
+    const auto& kind = catalog::filesystem_kind(p.filesystem);
+    out.filesystem.type = p.filesystem;
+    if (kind.id != catalog::FilesystemId::none) {
+        out.filesystem.label = filesystem_label(p.name, kind);
+        out.filesystem.uuid = derive_uuid(recipe.seed, "filesystem:" + p.name);
+    }
+    out.filesystem.compression = p.compression.empty() ? std::string(kind.default_compression) : p.compression;
+    return out;
 }
 
 // Booting from firmware needs an ESP: the layout's own, or one lethe puts at
 // the start of the disk, sized to what it holds. A BIOS boots it through
 // SYSLINUX, which needs FAT and the legacy-BIOS-bootable attribute.
-std::vector<spec::Partition> with_esp(const spec::Recipe& recipe) {
+std::vector<spec::Partition> with_esp(const spec::Recipe& recipe, const std::vector<catalog::Firmware>& firmware) {
     std::vector<spec::Partition> partitions = recipe.layout.disk.partitions;
-    if (recipe.boot.firmware.empty()) return partitions;
+    if (firmware.empty()) return partitions;
     for (const auto& p : partitions) {
-        if (p.type_guid != esp_type) continue;
+        if (catalog::generic_type_guid(p.type_name) != esp_type && catalog::normalize_guid(p.type_name) != esp_type)
+            continue;
         if (p.filesystem != "vfat")
             fail_input("{}: partition '{}' is the ESP, which firmware reads only as vfat, not {}",
                        spec::to_string(p.origin), p.name, p.filesystem);
@@ -57,42 +85,52 @@ std::vector<spec::Partition> with_esp(const spec::Recipe& recipe) {
             fail_input("{}: lethe adds an ESP named 'esp' for boot.firmware, but partition 'esp' has type {}: "
                        "give it type esp or another name",
                        spec::to_string(p.origin), p.type_name);
-    spec::Partition esp{"esp", esp_type, "esp", {spec::SizeRule::automatic, 0}, "vfat", "", {}};
+    if (partitions.size() >= catalog::max_partitions)
+        fail_input(
+            "{}: lethe adds an ESP for boot.firmware, and {} partitions with it do not fit a GPT, "
+            "which holds at most {}: list at most {}, or make one of them the ESP (type esp, vfat)",
+            spec::to_string(partitions.back().origin), partitions.size() + 1, catalog::max_partitions,
+            catalog::max_partitions - 1);
+    spec::Partition esp{"esp", "esp", {spec::SizeRule::automatic, 0}, "vfat", "", {}};
     partitions.insert(partitions.begin(), esp);
     return partitions;
 }
 
-bool covers(const std::string& listed, const std::string& path) {
-    return listed == path || listed == "/" || path.rfind(listed + "/", 0) == 0;
-}
-
-// Tailscale keeps its node key in /var/lib/tailscale: without it, every boot
-// would be a new node, and the auth key would be needed again.
-void add_tailscale_state(std::vector<PersistEntry>& entries) {
-    bool covered = std::any_of(entries.begin(), entries.end(), [](const PersistEntry& e) {
-        return e.directory ? covers(e.path, tailscale_state_dir) : e.path == tailscale_state_dir;
+// A feature's path is added unless a listed directory already holds it.
+void add_feature_path(std::vector<PersistEntry>& entries, const PersistEntry& wanted) {
+    bool covered = std::any_of(entries.begin(), entries.end(), [&](const PersistEntry& e) {
+        return e.directory ? is_within(wanted.path, e.path) : e.path == wanted.path;
     });
-    if (!covered) entries.push_back({tailscale_state_dir, true, std::nullopt, std::nullopt, 0700});
+    if (!covered) entries.push_back(wanted);
 }
 
-std::vector<PersistEntry> persistence_manifest(const spec::Persistence& persistence, bool tailscale) {
+std::vector<PersistEntry> persistence_manifest(const spec::Persistence& persistence,
+                                               const std::vector<std::shared_ptr<const FeaturePlan>>& features) {
     std::vector<PersistEntry> entries;
     for (const auto& d : persistence.directories) entries.push_back({d.path, true, d.user, d.group, d.mode});
     for (const auto& f : persistence.files) entries.push_back({f.path, false, f.user, f.group, f.mode});
-    if (tailscale) add_tailscale_state(entries);
+    for (const auto& feature : features)
+        for (const auto& wanted : feature->persisted()) add_feature_path(entries, wanted);
     std::sort(entries.begin(), entries.end(), [](const auto& a, const auto& b) { return a.path < b.path; });
     return entries;
 }
 
-InitrdPlan initrd_plan(const spec::Layout& layout, const std::vector<PartitionPlan>& partitions) {
+InitrdPlan initrd_plan(const spec::Layout& layout, const std::vector<PartitionPlan>& partitions,
+                       const std::vector<std::shared_ptr<const FeaturePlan>>& features) {
     InitrdPlan initrd;
     for (const auto& p : partitions) {
         if (p.role != Role::usr && p.role != Role::persist) continue;
-        std::string module = module_for(p.filesystem.type);
+        // Their own dependencies (jbd2, mbcache, crc32c...) are resolved from modules.dep.
+        std::string module(catalog::filesystem_kind(p.filesystem.type).module);
         if (!module.empty() && std::find(initrd.modules.begin(), initrd.modules.end(), module) == initrd.modules.end())
             initrd.modules.push_back(module);
     }
-    for (const auto& m : layout.initrd.modules)
+    std::vector<std::string> wanted = layout.initrd.modules;
+    for (const auto& feature : features) {
+        auto modules = feature->initrd_modules();
+        wanted.insert(wanted.end(), modules.begin(), modules.end());
+    }
+    for (const auto& m : wanted)
         if (std::find(initrd.modules.begin(), initrd.modules.end(), m) == initrd.modules.end())
             initrd.modules.push_back(m);
     for (const auto& driver : disk_drivers) // a driver the layout requires is not optional
@@ -105,23 +143,6 @@ InitrdPlan initrd_plan(const spec::Layout& layout, const std::vector<PartitionPl
 }
 
 } // namespace
-
-std::vector<std::string> tailscale_up_args(const spec::Tailscale& ts) {
-    std::vector<std::string> args;
-    if (!ts.hostname.empty()) args.push_back("--hostname=" + ts.hostname);
-    if (!ts.advertise_tags.empty()) {
-        std::string tags;
-        for (const auto& tag : ts.advertise_tags) tags += (tags.empty() ? "" : ",") + tag;
-        args.push_back("--advertise-tags=" + tags);
-    }
-    if (ts.advertise_exit_node) args.push_back("--advertise-exit-node");
-    if (!ts.exit_node.empty()) args.push_back("--exit-node=" + ts.exit_node);
-    if (ts.exit_node_allow_lan_access) args.push_back("--exit-node-allow-lan-access");
-    if (!ts.login_server.empty()) args.push_back("--login-server=" + ts.login_server);
-    if (ts.ssh) args.push_back("--ssh");
-    args.insert(args.end(), ts.extra_args.begin(), ts.extra_args.end());
-    return args;
-}
 
 std::string to_string(Role role) {
     switch (role) {
@@ -143,49 +164,40 @@ PartitionPlan& Plan::partition(Role role) {
     return const_cast<PartitionPlan&>(static_cast<const Plan&>(*this).partition(role));
 }
 
-Plan make_plan(const spec::Recipe& recipe) {
+bool Plan::wants(catalog::Firmware wanted) const {
+    return std::find(firmware.begin(), firmware.end(), wanted) != firmware.end();
+}
+
+Plan make_plan(const spec::Recipe& recipe, std::vector<std::shared_ptr<const FeaturePlan>> features) {
     const spec::Layout& layout = recipe.layout;
     Plan plan;
+    const catalog::Target& target = *plan.target;
     plan.name = recipe.name;
     plan.recipe_file = recipe.file;
     plan.seed = recipe.seed;
     plan.rootfs = recipe.rootfs;
     plan.overlays = recipe.overlays;
-    plan.kernel = recipe.kernel;
-    plan.firmware = recipe.boot.firmware;
+    plan.kernel = {recipe.kernel.version,
+                   recipe.kernel.cmdline.value_or("console=tty0 " + catalog::serial_console_arguments(target))};
+    plan.firmware = recipe.boot.firmware.value_or(target.firmware);
+    for (auto firmware : plan.firmware)
+        if (std::find(target.firmware.begin(), target.firmware.end(), firmware) == target.firmware.end())
+            fail_input("{}: {} machines do not start from {}", spec::to_string(recipe.boot.origin), target.name,
+                       catalog::to_string(firmware));
     plan.disk_size_rule = layout.disk.size;
     plan.disk_uuid = derive_uuid(recipe.seed, "disk");
-    for (const auto& p : with_esp(recipe)) {
-        PartitionPlan out;
-        out.name = p.name;
-        out.type_guid = p.type_guid;
-        out.type_name = p.type_name;
-        out.uuid = derive_uuid(recipe.seed, "partition:" + p.name);
-        out.role = role_of(p, layout);
-        out.size_rule = p.size;
-        bool bios = std::find(plan.firmware.begin(), plan.firmware.end(), "bios") != plan.firmware.end();
-        if (out.role == Role::esp && bios) out.attributes = legacy_bios_bootable;
-        out.filesystem.type = p.filesystem;
-        if (p.filesystem != "none") {
-            out.filesystem.label = filesystem_label(p.name, p.filesystem);
-            out.filesystem.uuid = derive_uuid(recipe.seed, "filesystem:" + p.name);
-        }
-        out.filesystem.compression = p.compression;
-        if (out.filesystem.compression.empty() && p.filesystem == "erofs") out.filesystem.compression = "lz4hc";
-        if (out.filesystem.compression.empty() && p.filesystem == "squashfs") out.filesystem.compression = "zstd";
-        plan.partitions.push_back(std::move(out));
-    }
+    for (const auto& p : with_esp(recipe, plan.firmware))
+        plan.partitions.push_back(partition_plan(p, recipe, target, plan.wants(catalog::Firmware::bios)));
+    check_usr_partition(layout, plan.partitions, target);
     plan.root = layout.root;
     plan.persist_partition = layout.persistence.partition;
     plan.persist_mount = layout.persistence.mount;
     plan.persist_grow = layout.persistence.grow && !plan.partitions.empty() &&
                         plan.partitions.back().role == Role::persist && plan.partitions.back().filesystem.type == "ext4";
-    plan.persisted = persistence_manifest(layout.persistence, recipe.tailscale.has_value());
-    plan.initrd = initrd_plan(layout, plan.partitions);
+    plan.persisted = persistence_manifest(layout.persistence, features);
+    plan.initrd = initrd_plan(layout, plan.partitions, features);
     plan.outputs = recipe.outputs;
-    if (recipe.tailscale) plan.tailscale = TailscalePlan{recipe.tailscale->auth_key, tailscale_up_args(*recipe.tailscale)};
-    plan.network = NetworkPlan{recipe.network.dhcp, recipe.network.dhcp_explicit};
-    if (recipe.hetzner.metadata) plan.hetzner = HetznerPlan{};
+    plan.features = std::move(features);
     return plan;
 }
 

@@ -68,35 +68,16 @@ Json persistence_json(const Plan& plan) {
 // What each firmware runs; the files are on the ESP (builder/bootloader/esp.hpp).
 Json boot_json(const Plan& plan) {
     Json loaders = Json::object();
-    for (const auto& firmware : plan.firmware)
-        loaders[firmware] = firmware == "bios" ? "syslinux: gptmbr.bin in the MBR, /syslinux on the ESP"
-                                               : "systemd-boot: /EFI/BOOT/BOOTX64.EFI, /loader/entries/lethe.conf";
-    return {{"firmware", plan.firmware}, {"loaders", loaders},
+    Json firmware = Json::array();
+    for (auto f : plan.firmware) {
+        firmware.push_back(catalog::to_string(f));
+        loaders[catalog::to_string(f)] =
+            f == catalog::Firmware::bios
+                ? std::string("syslinux: gptmbr.bin in the MBR, /syslinux on the ESP")
+                : fmt::format("systemd-boot: {}, /loader/entries/lethe.conf", plan.target->efi_boot_file);
+    }
+    return {{"firmware", firmware}, {"loaders", loaders},
             {"esp_files", plan.firmware.empty() ? Json::array() : Json::array({"/vmlinuz", "/initrd"})}};
-}
-
-Json tailscale_json(const TailscalePlan& tailscale) {
-    return {{"auth_key", tailscale.auth_key},
-            {"up_args", tailscale.up_args},
-            {"unit", tailscale_unit},
-            {"files", {tailscale_auth_key_file, tailscale_up_args_file, tailscale_script_file, decrypt_helper_file,
-                       std::string("/etc/systemd/system/") + tailscale_unit}},
-            {"persisted", tailscale_state_dir}};
-}
-
-Json network_json(const NetworkPlan& network) {
-    if (!network.dhcp) return {{"dhcp", false}};
-    return {{"dhcp", true},
-            {"networkd", network.required ? "required" : "when the rootfs has it"},
-            {"files", {dhcp_network_file}}};
-}
-
-Json hetzner_json(const HetznerPlan& hetzner) {
-    return {{"metadata", true},
-            {"url", hetzner.metadata_url},
-            {"unit", hetzner_unit},
-            {"files", {metadata_helper_file, std::string("/etc/systemd/system/") + hetzner_unit}},
-            {"writes_at_boot", {hetzner_network_file, hetzner_authorized_keys}}};
 }
 
 } // namespace
@@ -111,6 +92,7 @@ Json to_json(const Plan& plan) {
     Json json = {
         {"name", plan.name},
         {"seed", plan.seed},
+        {"architecture", plan.target->name},
         {"rootfs", rootfs_json(plan.rootfs)},
         {"overlays", plan.overlays},
         {"kernel", {{"version", plan.kernel.version.empty() ? Json("newest in rootfs") : Json(plan.kernel.version)},
@@ -131,9 +113,7 @@ Json to_json(const Plan& plan) {
                     {"contents", {"init", "lethe/init.conf", "lib/modules/<kernel>/... (modules above and their dependencies)"}}}},
         {"outputs", outputs},
     };
-    if (plan.tailscale) json["tailscale"] = tailscale_json(*plan.tailscale);
-    json["network"] = network_json(plan.network);
-    if (plan.hetzner) json["hetzner"] = hetzner_json(*plan.hetzner);
+    for (const auto& feature : plan.features) json[std::string(feature->key())] = feature->to_json();
     return json;
 }
 

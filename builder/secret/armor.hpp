@@ -16,7 +16,10 @@ std::string armor(std::string_view binary);
 bool is_armored(std::string_view text);
 
 // The binary file inside the armor; fail_input naming `origin` if the armor
-// is malformed. Whitespace before and after the armor is allowed, as in age.
+// is malformed. As strict as age's reader (armor/armor.go): blank lines
+// before the BEGIN line and whitespace after the END line, each under 1 KiB,
+// LF or CRLF line ends, and nothing else but the canonical encoding (no
+// blank line inside, no blanks on a line, padding only at the end).
 std::string dearmor(std::string_view text, std::string_view origin);
 
 } // namespace lethe::secret

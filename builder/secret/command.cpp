@@ -4,14 +4,14 @@
 #include "secret/primitives.hpp"
 #include "util/error.hpp"
 #include "util/file.hpp"
-
-#include <fcntl.h>
-#include <unistd.h>
+#include "util/input_file.hpp"
 
 #include <ctime>
+#include <fcntl.h>
 #include <iostream>
 #include <iterator>
 #include <memory>
+#include <unistd.h>
 
 namespace lethe::secret {
 namespace {
@@ -35,7 +35,8 @@ struct DecryptOptions {
 };
 
 std::string read_input(const std::string& path) {
-    if (!path.empty() && path != "-") return read_file(path);
+    if (!path.empty() && path != "-")
+        return read_input_file(path, max_secret_file_bytes, "input file");
     std::string data{std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>()};
     if (std::cin.bad()) fail_errno("cannot read", "standard input");
     return data;
@@ -88,7 +89,9 @@ void encrypt_command(const EncryptOptions& options) {
     std::vector<Recipient> recipients;
     for (const std::string& text : options.recipients) recipients.push_back(parse_recipient(text));
     for (const std::string& path : options.recipient_files) {
-        for (const Recipient& r : parse_recipients_file(read_file(path), path)) recipients.push_back(r);
+        std::string text = read_input_file(path, max_key_file_bytes, "recipients file");
+        for (const Recipient& r : parse_recipients_file(text, path))
+            recipients.push_back(r);
     }
     if (recipients.empty()) fail_input("no recipients: give -r RECIPIENT or -R FILE");
     if (!options.armor && options.output.empty() && isatty(STDOUT_FILENO)) {
@@ -107,7 +110,7 @@ void encrypt_command(const EncryptOptions& options) {
 void decrypt_command(const DecryptOptions& options) {
     std::vector<Identity> identities;
     for (const std::string& path : options.identity_files) {
-        std::string text = read_file(path);
+        std::string text = read_input_file(path, max_key_file_bytes, "identity file");
         Wipe wipe_text(text);
         for (const Identity& identity : parse_identity_file(text, path)) identities.push_back(identity);
     }

@@ -35,6 +35,29 @@ template <typename F> void for_each_key_line(std::string_view text, F on_line) {
     }
 }
 
+// Whether `text` may be an identity, however mangled: such text is a secret
+// and never goes into a message.
+bool may_be_identity(std::string_view text) {
+    std::string upper(text);
+    Wipe wipe_upper(upper);
+    for (char& c : upper)
+        c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    return upper.find("SECRET") != std::string::npos ||
+           upper.find("AGE-PLUGIN-") != std::string::npos;
+}
+
+[[noreturn]] void malformed_recipient(std::string_view text) {
+    const char* expected = "expected an age X25519 recipient, 'age1' and 58 more characters";
+    if (may_be_identity(text))
+        fail_input(
+            "an identity (a secret key) was given where a recipient is expected: give its "
+            "recipient (age1..., which `age-keygen -y` prints) instead, and keep the identity to "
+            "yourself");
+    // Only what looks like a recipient attempt is quoted back, and not all of it.
+    if (!text.starts_with("age1")) fail_input("malformed recipient: {}", expected);
+    fail_input("malformed recipient '{}': {}", text.substr(0, 80), expected);
+}
+
 } // namespace
 
 Identity::~Identity() { sodium_memzero(secret.data(), secret.size()); }
@@ -62,9 +85,9 @@ Identity parse_identity(std::string_view text) {
 Recipient parse_recipient(std::string_view text) {
     auto decoded = bech32::decode(text);
     Recipient recipient;
-    if (!decoded || decoded->hrp != recipient_hrp || decoded->data.size() != recipient.public_key.size()) {
-        fail_input("malformed recipient '{}': expected an age X25519 recipient, 'age1' and 58 more characters", text);
-    }
+    if (!decoded || decoded->hrp != recipient_hrp ||
+        decoded->data.size() != recipient.public_key.size())
+        malformed_recipient(text);
     std::copy(decoded->data.begin(), decoded->data.end(), recipient.public_key.begin());
     return recipient;
 }

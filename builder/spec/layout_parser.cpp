@@ -1,8 +1,11 @@
 #include "spec/layout_parser.hpp"
 
-#include "part/partition_types.hpp"
+#include "catalog/filesystem_kinds.hpp"
+#include "catalog/partition_types.hpp"
+#include "spec/value_limits.hpp"
 #include "util/did_you_mean.hpp"
 #include "util/error.hpp"
+#include "util/paths.hpp"
 
 #include <algorithm>
 #include <regex>
@@ -11,18 +14,7 @@
 namespace lethe::spec {
 namespace {
 
-const std::vector<std::string> filesystems = {"erofs", "squashfs", "ext4", "vfat", "none"};
-// What the filesystem tools in Debian 12 offer (erofs-utils 1.5, squashfs-tools 4.5).
-const std::vector<std::string> erofs_compressions = {"lz4hc", "lz4", "none"};
-const std::vector<std::string> squashfs_compressions = {"zstd", "xz", "gzip", "lz4", "lzo"};
-
-std::string did_you_mean_types(const std::string& name) { return did_you_mean(name, part::type_names()); }
-
-// The OS partition: DPS "usr" for any architecture, but not its verity or signature partitions.
-bool is_usr_type(const std::string& guid) {
-    std::string name = part::type_name_for(guid);
-    return name.rfind("usr", 0) == 0 && name.find("verity") == std::string::npos;
-}
+std::string did_you_mean_types(const std::string& name) { return did_you_mean(name, catalog::type_names()); }
 
 Partition parse_partition(const Document& doc, const YAML::Node& node) {
     MapReader map(doc, node, "partition", {"name", "type", "size", "filesystem", "compression"});
@@ -36,18 +28,18 @@ Partition parse_partition(const Document& doc, const YAML::Node& node) {
         doc.fail_at(name, "a partition name is 1 to 36 letters, digits, '_', '.' or '-'");
     const YAML::Node type = map.required("type");
     p.type_name = read_string(doc, type, "a partition type");
-    auto guid = part::type_guid_for(p.type_name);
-    if (!guid)
+    // Resolved to a GUID in the plan, against the image's architecture.
+    if (!catalog::is_partition_type(p.type_name))
         doc.fail_at(type, fmt::format("unknown partition type '{}': expected a GUID or one of the Discoverable Partitions Specification names{}",
                                       p.type_name, did_you_mean_types(p.type_name)));
-    p.type_guid = *guid;
+    check_partition_type(doc, type, p.type_name);
     p.size = read_partition_size(doc, map.required("size"));
-    p.filesystem = read_choice(doc, map.required("filesystem"), filesystems);
+    p.filesystem = read_choice(doc, map.required("filesystem"), catalog::filesystem_names());
+    const auto& kind = catalog::filesystem_kind(p.filesystem);
     if (map.has("compression")) {
-        if (p.filesystem != "erofs" && p.filesystem != "squashfs")
-            doc.fail_at(map.get("compression"), fmt::format("compression applies to erofs and squashfs, not {}", p.filesystem));
-        p.compression = read_choice(doc, map.get("compression"),
-                                    p.filesystem == "erofs" ? erofs_compressions : squashfs_compressions);
+        if (kind.compressions.empty())
+            doc.fail_at(map.get("compression"), fmt::format("{} is not compressed: compression applies to a compressed filesystem", p.filesystem));
+        p.compression = read_choice(doc, map.get("compression"), kind.compressions);
     }
     return p;
 }
@@ -55,11 +47,13 @@ Partition parse_partition(const Document& doc, const YAML::Node& node) {
 Disk parse_disk(const Document& doc, const YAML::Node& node) {
     MapReader map(doc, node, "disk", {"size", "partitions"});
     Disk disk;
+    disk.origin = doc.origin(node);
     const YAML::Node size = map.required("size");
     disk.size = read_string(doc, size, "a size") == "auto" ? Size{SizeRule::automatic, 0}
                                                             : Size{SizeRule::fixed, read_size(doc, size)};
     const YAML::Node list = map.required("partitions");
     if (!list.IsSequence() || list.size() == 0) doc.fail_at(list, "expected a non-empty list of partitions");
+    check_partition_count(doc, list);
     std::set<std::string> names;
     for (size_t i = 0; i < list.size(); ++i) {
         Partition p = parse_partition(doc, list[i]);
@@ -83,6 +77,10 @@ TmpfsRoot parse_root(const Document& doc, const YAML::Node& node) {
         root.options = read_string_list(doc, tmpfs.get("options"), "mount options");
         for (size_t i = 0; i < root.options.size(); ++i) {
             const std::string& option = root.options[i];
+            if (std::any_of(option.begin(), option.end(),
+                            [](unsigned char c) { return c <= 0x20 || c == 0x7f; }))
+                doc.fail_at(tmpfs.get("options")[i],
+                            "a mount option has no blanks or control characters");
             if (option.rfind("size=", 0) == 0 || option.rfind("mode=", 0) == 0 || option.find(',') != std::string::npos)
                 doc.fail_at(tmpfs.get("options")[i], fmt::format("option '{}' belongs in root.tmpfs.size/mode, one option per item", option));
         }
@@ -99,14 +97,10 @@ PersistedPath parse_persisted(const Document& doc, const YAML::Node& node) {
     }
     MapReader map(doc, node, "persisted path", {"path", "user", "group", "mode"});
     entry.path = read_absolute_path(doc, map.required("path"));
-    if (map.has("user")) entry.user = read_string(doc, map.get("user"), "a user name or number");
-    if (map.has("group")) entry.group = read_string(doc, map.get("group"), "a group name or number");
+    if (map.has("user")) entry.user = read_account(doc, map.get("user"), "user");
+    if (map.has("group")) entry.group = read_account(doc, map.get("group"), "group");
     if (map.has("mode")) entry.mode = read_mode(doc, map.get("mode"));
     return entry;
-}
-
-bool inside(const std::string& path, const std::string& dir) {
-    return dir == "/" || path == dir || path.rfind(dir + "/", 0) == 0;
 }
 
 // Persisted paths must be somewhere the tmpfs root can take a bind mount, and
@@ -116,12 +110,17 @@ void check_persisted(const Document& doc, const YAML::Node& node, const Persiste
     static const std::vector<std::string> forbidden = {"/usr", "/proc", "/sys", "/dev", "/run", "/tmp"};
     if (entry.path == "/") doc.fail_at(node, "'/' cannot be persisted: the root is a tmpfs by design");
     for (const auto& dir : forbidden)
-        if (inside(entry.path, dir)) doc.fail_at(node, fmt::format("'{}' cannot be persisted: {} is not part of the tmpfs root", entry.path, dir));
-    if (inside(entry.path, persistence.mount) || inside(persistence.mount, entry.path))
+        if (is_within(entry.path, dir)) doc.fail_at(node, fmt::format("'{}' cannot be persisted: {} is not part of the tmpfs root", entry.path, dir));
+    if (is_within(entry.path, persistence.mount) || is_within(persistence.mount, entry.path))
         doc.fail_at(node, fmt::format("'{}' overlaps the persistent partition's mount point {}", entry.path, persistence.mount));
+    // lethe-init binds MOUNT/PATH over PATH: that path must fit PATH_MAX too.
+    if (persistence.mount.size() + entry.path.size() >= 4096)
+        doc.fail_at(node, fmt::format("{}{} (where this path is kept) is {} bytes; Linux paths are at most 4095 "
+                                      "(PATH_MAX, 4096 with the terminating NUL)",
+                                      persistence.mount, "/...", persistence.mount.size() + entry.path.size()));
     for (const auto* list : {&persistence.directories, &persistence.files})
         for (const auto& other : *list)
-            if (inside(entry.path, other.path) || inside(other.path, entry.path))
+            if (is_within(entry.path, other.path) || is_within(other.path, entry.path))
                 doc.fail_at(node, fmt::format("'{}' overlaps '{}' (persisted at {}); list only the outer one", entry.path,
                                               other.path, to_string(other.origin)));
 }
@@ -143,8 +142,7 @@ Persistence parse_persistence(const Document& doc, const YAML::Node& node, const
         doc.fail_at(partition, fmt::format("the persistent partition must be ext4, '{}' is {}", it->name, it->filesystem));
     const YAML::Node mount = map.required("mount");
     persistence.mount = read_absolute_path(doc, mount);
-    if (persistence.mount == "/" || inside(persistence.mount, "/usr"))
-        doc.fail_at(mount, fmt::format("the persistent partition cannot be mounted at {}", persistence.mount));
+    check_persistent_mount(doc, mount, persistence.mount);
     if (map.has("grow")) persistence.grow = read_bool(doc, map.get("grow"));
     for (const char* key : {"directories", "files"}) {
         if (!map.has(key)) continue;
@@ -169,28 +167,26 @@ InitrdOptions parse_initrd(const Document& doc, const YAML::Node& node) {
     return initrd;
 }
 
-// Returns the name of the one partition of type usr.
-std::string find_usr_partition(const Document& doc, const YAML::Node& node, const Disk& disk) {
-    auto usr = std::count_if(disk.partitions.begin(), disk.partitions.end(),
-                             [](const Partition& p) { return is_usr_type(p.type_guid); });
-    if (usr != 1)
-        doc.fail_at(node, fmt::format("the layout needs exactly one partition of type 'usr' for the OS, found {}", usr));
-    for (const auto& p : disk.partitions)
-        if (is_usr_type(p.type_guid) && p.filesystem != "erofs" && p.filesystem != "squashfs" && p.filesystem != "ext4")
-            fail_input("{}: the usr partition '{}' needs a filesystem erofs, squashfs or ext4, not {}", to_string(p.origin),
-                       p.name, p.filesystem);
-    return std::find_if(disk.partitions.begin(), disk.partitions.end(),
-                        [](const Partition& p) { return is_usr_type(p.type_guid); })->name;
-}
+const std::vector<std::string> layout_keys = {"disk", "root", "persistence", "initrd"};
 
 } // namespace
 
+bool looks_like_layout(const YAML::Node& root) {
+    if (!root.IsMap()) return false;
+    for (const auto& entry : root) {
+        if (!entry.first.IsScalar()) return false;
+        const std::string& key = entry.first.Scalar();
+        bool known = std::find(layout_keys.begin(), layout_keys.end(), key) != layout_keys.end();
+        if (!known && closest_match(key, layout_keys).empty()) return false;
+    }
+    return true;
+}
+
 Layout parse_layout(const Document& doc, const YAML::Node& node) {
-    MapReader map(doc, node, "layout", {"disk", "root", "persistence", "initrd"});
+    MapReader map(doc, node, "layout", layout_keys);
     Layout layout;
     layout.file = doc.path();
     layout.disk = parse_disk(doc, map.required("disk"));
-    layout.usr_partition = find_usr_partition(doc, map.required("disk"), layout.disk);
     layout.root = parse_root(doc, map.required("root"));
     layout.persistence = parse_persistence(doc, map.required("persistence"), layout.disk);
     if (map.has("initrd")) layout.initrd = parse_initrd(doc, map.get("initrd"));

@@ -3,12 +3,18 @@
 // planned. Every value keeps the place it came from so later stages can point
 // at it in errors.
 
+#include "catalog/target.hpp"
+
 #include <cstdint>
+#include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 namespace lethe::spec {
+
+struct Section; // spec/yaml_reader.hpp
 
 // file:line:column of a value in a YAML file (1-based).
 struct Origin {
@@ -27,15 +33,15 @@ struct Size {
 
 struct Partition {
     std::string name;       // also the GPT partition label
-    std::string type_guid;  // resolved from a DPS short name or a literal GUID
-    std::string type_name;  // as written
+    std::string type_name;  // a DPS short name or a GUID, as written; the plan resolves it
     Size size;
-    std::string filesystem; // erofs, squashfs, ext4, vfat, none
+    std::string filesystem; // a kind of catalog/filesystem_kinds.hpp
     std::string compression; // for erofs/squashfs; empty = the filesystem's default in lethe
     Origin origin;
 };
 
 struct Disk {
+    Origin origin; // of `disk:`
     Size size; // fixed or automatic (the sum of the partitions)
     std::vector<Partition> partitions;
 };
@@ -72,7 +78,6 @@ struct InitrdOptions {
 struct Layout {
     std::string file; // where it was read from ("" when inline)
     Disk disk;
-    std::string usr_partition; // name of the partition of type usr: the OS
     TmpfsRoot root;
     Persistence persistence;
     InitrdOptions initrd;
@@ -87,44 +92,17 @@ struct RootfsSource {
     std::vector<std::string> packages;
 };
 
-// How machines start the image: `bios` (legacy BIOS, e.g. SeaBIOS on Hetzner
-// x86) and `uefi` (OVMF, Hetzner arm64). Empty: only direct kernel boot
-// (QEMU -kernel), no ESP. See docs/boot.md.
+// How machines start the image: `bios` (legacy BIOS, e.g. SeaBIOS on
+// Hetzner's Intel/AMD servers) and `uefi` (OVMF). Empty: only direct kernel boot (QEMU -kernel), no
+// ESP. Unset: every firmware the target's machines have. See docs/boot.md.
 struct Boot {
-    std::vector<std::string> firmware = {"bios", "uefi"};
+    std::optional<std::vector<catalog::Firmware>> firmware;
+    Origin origin;
 };
 
 struct Kernel {
     std::string version; // empty: the only (or newest) kernel in the rootfs
-    std::string cmdline = "console=tty0 console=ttyS0,115200";
-};
-
-// Tailscale enrolment on an instance's first boot (docs/tailscale.md). The
-// recipe names an age-encrypted auth key; the image never holds its plaintext.
-struct Tailscale {
-    std::string auth_key; // absolute path of the age file
-    Origin auth_key_origin;
-    std::string hostname;
-    std::vector<std::string> advertise_tags; // "tag:server"
-    bool advertise_exit_node = false;
-    std::string exit_node; // an IP or a node name
-    bool exit_node_allow_lan_access = false;
-    std::string login_server; // a Headscale or other control server URL
-    bool ssh = false;
-    std::vector<std::string> extra_args; // each "--flag[=value]", appended verbatim
-};
-
-// Networking of the image (docs/recipes.md): DHCP on the Ethernet NICs with
-// systemd-networkd, on unless the recipe says `network: {dhcp: false}`.
-struct Network {
-    bool dhcp = true;
-    bool dhcp_explicit = false; // the recipe wrote `dhcp: true`: a rootfs without networkd is an error
-};
-
-// Hetzner Cloud's metadata service (docs/hetzner.md): IPv6 and SSH keys at boot.
-struct Hetzner {
-    bool metadata = false;
-    Origin origin; // of `metadata:`, for errors found after parsing
+    std::optional<std::string> cmdline; // unset: the console on tty0 and the target's serial port
 };
 
 struct Recipe {
@@ -136,10 +114,10 @@ struct Recipe {
     Layout layout;
     Kernel kernel;
     Boot boot;
-    std::vector<std::string> outputs; // raw, qcow2
-    std::optional<Tailscale> tailscale;
-    Network network;
-    Hetzner hetzner;
+    std::vector<std::string> outputs; // raw, qcow2, raw.zst, raw.xz
+    // The sections that optional features read (tailscale:, network:, ...),
+    // by key; builder/features/ parses them.
+    std::map<std::string, std::shared_ptr<const Section>> sections;
 };
 
 } // namespace lethe::spec

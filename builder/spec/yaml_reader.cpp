@@ -1,16 +1,22 @@
 #include "spec/yaml_reader.hpp"
 
+#include "spec/yaml_structure.hpp"
 #include "util/did_you_mean.hpp"
 #include "util/error.hpp"
+#include "util/input_file.hpp"
 #include "util/size.hpp"
 
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
+#include <map>
 #include <sstream>
 
 namespace lethe::spec {
 namespace {
+
+// Linux's limits (<linux/limits.h>).
+constexpr size_t name_max = 255;  // bytes in a file name
+constexpr size_t path_max = 4096; // bytes in a path, with its terminating NUL
 
 std::vector<std::string> split_lines(const std::string& text) {
     std::vector<std::string> lines;
@@ -19,12 +25,13 @@ std::vector<std::string> split_lines(const std::string& text) {
     return lines;
 }
 
-std::string describe(const YAML::Node& node) {
+std::string describe(const Document& doc, const YAML::Node& node) {
     switch (node.Type()) {
     case YAML::NodeType::Map: return "a mapping";
     case YAML::NodeType::Sequence: return "a list";
     case YAML::NodeType::Null: return "nothing";
-    case YAML::NodeType::Scalar: return "'" + node.Scalar() + "'";
+    case YAML::NodeType::Scalar:
+        return doc.quotes() ? "'" + node.Scalar() + "'" : "a string";
     default: return "an undefined value";
     }
 }
@@ -36,8 +43,23 @@ std::string join_quoted(const std::vector<std::string>& words) {
     return out;
 }
 
+// A NUL would cut a path short where the C library reads it; a line break
+// would start a new line of init.conf. Neither is quoted back.
+void check_path_bytes(const Document& doc, const YAML::Node& node, const std::string& path) {
+    for (size_t i = 0; i < path.size(); ++i) {
+        unsigned char c = static_cast<unsigned char>(path[i]);
+        if (c < 0x20 || c == 0x7f)
+            doc.fail_at(
+                node,
+                fmt::format("this path holds a control character (byte 0x{:02x} at offset {}): "
+                            "paths must be printable",
+                            c, i));
+    }
+}
+
 const YAML::Node& scalar(const Document& doc, const YAML::Node& node, const char* expected) {
-    if (!node.IsScalar()) doc.fail_at(node, fmt::format("expected {}, got {}", expected, describe(node)));
+    if (!node.IsScalar())
+        doc.fail_at(node, fmt::format("expected {}, got {}", expected, describe(doc, node)));
     return node;
 }
 
@@ -47,23 +69,23 @@ std::string to_string(const Origin& origin) {
     return fmt::format("{}:{}:{}", origin.file, origin.line, origin.column);
 }
 
-Document Document::load(const std::string& display_path) {
-    std::ifstream in(display_path, std::ios::binary);
-    if (!in) fail_errno("cannot open", display_path);
-    std::stringstream text;
-    text << in.rdbuf();
-    if (in.bad()) fail_errno("cannot read", display_path);
-    return parse(text.str(), display_path);
+Document Document::load(const std::string& display_path, const char* kind, Quoting quoting) {
+    return parse(read_input_file(display_path, max_spec_file_bytes, kind), display_path, quoting);
 }
 
-Document Document::parse(const std::string& text, const std::string& display_path) {
+Document Document::parse(const std::string& text, const std::string& display_path,
+                         Quoting quoting) {
     Document doc;
     doc.path_ = display_path;
     doc.lines_ = split_lines(text);
+    doc.quoting_ = quoting;
     try {
+        check_yaml_structure(text);
         doc.root_ = YAML::Load(text);
+    } catch (const YamlProblem& e) {
+        doc.fail_at(e.mark(), doc.quotes() ? e.problem() + e.detail() : e.problem());
     } catch (const YAML::Exception& e) {
-        doc.fail_at(e.mark, e.msg);
+        doc.fail_at(e.mark, doc.quotes() ? e.msg : "not valid YAML");
     }
     return doc;
 }
@@ -76,7 +98,7 @@ Origin Document::origin(const YAML::Node& node) const {
 void Document::fail_at(const YAML::Mark& mark, const std::string& message) const {
     if (mark.is_null() || mark.line < 0) fail_input("{}: {}", path_, message);
     std::string where = fmt::format("{}:{}:{}: {}", path_, mark.line + 1, mark.column + 1, message);
-    if (static_cast<size_t>(mark.line) < lines_.size()) {
+    if (quotes() && static_cast<size_t>(mark.line) < lines_.size()) {
         const std::string& line = lines_[static_cast<size_t>(mark.line)];
         where += fmt::format("\n  {}\n  {}^", line, std::string(static_cast<size_t>(mark.column), ' '));
     }
@@ -84,10 +106,11 @@ void Document::fail_at(const YAML::Mark& mark, const std::string& message) const
 }
 
 MapReader::MapReader(const Document& doc, const YAML::Node& node, const std::string& what,
-                     std::initializer_list<const char*> allowed)
+                     const std::vector<std::string>& keys)
     : doc_(doc), node_(node), what_(what) {
-    if (!node.IsMap()) doc.fail_at(node, fmt::format("expected {} (a mapping), got {}", what, describe(node)));
-    std::vector<std::string> keys(allowed.begin(), allowed.end());
+    if (!node.IsMap())
+        doc.fail_at(node,
+                    fmt::format("expected {} (a mapping), got {}", what, describe(doc, node)));
     for (const auto& entry : node) {
         const YAML::Node& key = entry.first;
         if (!key.IsScalar()) doc.fail_at(key, fmt::format("expected a key of {}", what));
@@ -105,6 +128,26 @@ YAML::Node MapReader::required(const char* key) const {
 
 std::string read_string(const Document& doc, const YAML::Node& node, const char* expected) {
     return scalar(doc, node, expected).Scalar();
+}
+
+std::string read_line(const Document& doc, const YAML::Node& node, const char* expected) {
+    std::string text = read_string(doc, node, expected);
+    if (std::any_of(text.begin(), text.end(),
+                    [](unsigned char c) { return c < 0x20 || c == 0x7f; }))
+        doc.fail_at(node,
+                    fmt::format("expected {} on one line, without control characters", expected));
+    return text;
+}
+
+void check_no_repeats(const Document& doc, const YAML::Node& list,
+                      const std::vector<std::string>& items) {
+    std::map<std::string, size_t> first;
+    for (size_t i = 0; i < items.size(); ++i) {
+        auto [seen, inserted] = first.emplace(items[i], i);
+        if (!inserted)
+            doc.fail_at(list[i], fmt::format("'{}' is listed twice (first at {})", items[i],
+                                             to_string(doc.origin(list[seen->second]))));
+    }
 }
 
 uint64_t read_size(const Document& doc, const YAML::Node& node) {
@@ -154,7 +197,9 @@ bool read_bool(const Document& doc, const YAML::Node& node) {
 }
 
 std::vector<std::string> read_string_list(const Document& doc, const YAML::Node& node, const char* expected) {
-    if (!node.IsSequence()) doc.fail_at(node, fmt::format("expected a list of {}, got {}", expected, describe(node)));
+    if (!node.IsSequence())
+        doc.fail_at(node,
+                    fmt::format("expected a list of {}, got {}", expected, describe(doc, node)));
     std::vector<std::string> out;
     for (const auto& item : node) out.push_back(read_string(doc, item, expected));
     return out;
@@ -175,6 +220,7 @@ std::string resolve_relative(const std::string& file, const std::string& path) {
 
 std::string read_absolute_path(const Document& doc, const YAML::Node& node) {
     std::string text = read_string(doc, node, "an absolute path");
+    check_path_bytes(doc, node, text);
     if (text.empty() || text[0] != '/') doc.fail_at(node, fmt::format("'{}' is not an absolute path", text));
     std::string normal;
     size_t start = 0;
@@ -183,9 +229,21 @@ std::string read_absolute_path(const Document& doc, const YAML::Node& node) {
         if (end == std::string::npos) end = text.size();
         std::string part = text.substr(start, end - start);
         if (part == "..") doc.fail_at(node, fmt::format("'{}' must not contain '..'", text));
+        if (part.size() > name_max)
+            doc.fail_at(
+                node,
+                fmt::format("a component of this path is {} bytes; Linux file names are at most {} "
+                            "(NAME_MAX)",
+                            part.size(), name_max));
         if (!part.empty() && part != ".") normal += "/" + part;
         start = end + 1;
     }
+    if (normal.size() >= path_max)
+        doc.fail_at(
+            node,
+            fmt::format("this path is {} bytes; Linux paths are at most {} (PATH_MAX, {} with the "
+                        "terminating NUL)",
+                        normal.size(), path_max - 1, path_max));
     return normal.empty() ? "/" : normal;
 }
 

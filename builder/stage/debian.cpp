@@ -48,8 +48,9 @@ fs::path default_cache_dir() {
 
 std::string debian_cache_key(const DebianSource& source) {
     // One field per line, so no two sources can produce the same text.
-    std::string text = fmt::format("{}\nsuite={}\nvariant={}\nmirror={}\npackages={}\n", command_version, source.suite,
-                                   source.variant, source.mirror, join(sorted_packages(source.packages), ","));
+    std::string text = fmt::format("{}\nsuite={}\nvariant={}\nmirror={}\narchitecture={}\npackages={}\n",
+                                   command_version, source.suite, source.variant, source.mirror, source.architecture,
+                                   join(sorted_packages(source.packages), ","));
     return sha256_hex(text);
 }
 
@@ -61,6 +62,7 @@ exec::Command mmdebstrap_command(const DebianSource& source, const fs::path& out
     // keeps the host file's mode, hence the chmod).
     std::vector<std::string> argv = {"mmdebstrap", "--mode=root", "--format=tar"};
     if (!source.variant.empty()) argv.push_back("--variant=" + source.variant);
+    if (!source.architecture.empty()) argv.push_back("--architectures=" + source.architecture);
     auto packages = sorted_packages(source.packages);
     if (!packages.empty()) argv.push_back("--include=" + join(packages, ","));
     argv.push_back("--customize-hook=rm -f \"$1/etc/resolv.conf\"");

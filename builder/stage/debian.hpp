@@ -15,6 +15,7 @@ struct DebianSource {
     std::vector<std::string> packages; // --include; order and duplicates do not matter
     std::string variant;               // "minbase"
     std::string mirror;                // empty: mmdebstrap's default
+    std::string architecture{};        // Debian's name ("amd64", the Target's); empty: the host's
 };
 
 // $LETHE_CACHE_DIR, else $XDG_CACHE_HOME/lethe, else ~/.cache/lethe (empty
@@ -22,7 +23,7 @@ struct DebianSource {
 std::filesystem::path default_cache_dir();
 
 // Hex SHA-256 naming the tarball a source makes: of the suite, variant,
-// mirror and sorted, de-duplicated packages, and of the version of the
+// mirror, architecture and sorted, de-duplicated packages, and of the version of the
 // mmdebstrap command line below, so changing that line invalidates old caches.
 std::string debian_cache_key(const DebianSource& source);
 

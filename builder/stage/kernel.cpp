@@ -44,7 +44,7 @@ std::vector<std::string> sort_versions(std::vector<std::string> versions) {
     return versions;
 }
 
-KernelFiles find_kernel(const fs::path& rootfs, const std::string& wanted) {
+KernelFiles find_kernel(const fs::path& rootfs, const std::string& wanted, const catalog::Target& target) {
     TreeRoot tree(rootfs);
     std::vector<std::string> versions;
     std::string root = modules_root(tree);
@@ -54,8 +54,8 @@ KernelFiles find_kernel(const fs::path& rootfs, const std::string& wanted) {
     versions = sort_versions(versions);
     if (versions.empty())
         fail_input("the rootfs has no kernel (no /boot/vmlinuz-VERSION with /usr/lib/modules/VERSION): "
-                   "add a kernel package, e.g. linux-image-cloud-amd64{}",
-                   broken_kernel_links(tree));
+                   "add a kernel package, e.g. {}{}",
+                   target.kernel_package, broken_kernel_links(tree));
     std::string version = wanted.empty() ? versions.back() : wanted;
     if (std::find(versions.begin(), versions.end(), version) == versions.end()) {
         std::string available;

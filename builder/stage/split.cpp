@@ -64,8 +64,8 @@ void merge_into_usr(const TreeRoot& tree, const std::string& name, int64_t epoch
     tree.remove(name);
 }
 
-std::vector<Link> merge_usr(const TreeRoot& tree, int64_t epoch) {
-    std::vector<Link> links;
+std::vector<init::Link> merge_usr(const TreeRoot& tree, int64_t epoch) {
+    std::vector<init::Link> links;
     for (const auto& name : merged_dirs) {
         auto st = tree.lstat(name);
         if (!st) continue;
@@ -94,13 +94,13 @@ uint32_t resolve_owner(const std::optional<std::string>& name, bool user, const 
 
 // Moves the rootfs's content of one persisted path into the persistent tree
 // and leaves an empty mount point of the same kind behind.
-PersistedPath persist(const TreeRoot& rootfs, const TreeRoot& persist_tree, const plan::PersistEntry& entry,
+init::Bind persist(const TreeRoot& rootfs, const TreeRoot& persist_tree, const plan::PersistEntry& entry,
                       const Accounts& accounts, int64_t epoch) {
     fs::path relative = fs::path(entry.path).relative_path();
     const std::string path = relative.string();
     make_parents(persist_tree, relative, epoch);
     make_parents(rootfs, relative, epoch);
-    PersistedPath out{entry.path, entry.directory, 0, 0, entry.directory ? 0755u : 0644u};
+    init::Bind out{entry.path, entry.directory, 0, 0, entry.directory ? 0755u : 0644u};
     if (auto st = rootfs.lstat(path)) {
         if (S_ISLNK(st->st_mode))
             fail_input("persisted path '{}' is a symlink in the rootfs (to '{}'): persist its target instead", entry.path,
@@ -170,7 +170,7 @@ SplitTree split_rootfs(const fs::path& rootfs, const fs::path& persist_tree, con
         tree.factory.push_back(name);
     }
     for (const auto& name : api_dirs)
-        if (std::none_of(tree.directories.begin(), tree.directories.end(), [&](const Directory& d) { return d.path == "/" + name; }))
+        if (std::none_of(tree.directories.begin(), tree.directories.end(), [&](const init::Directory& d) { return d.path == "/" + name; }))
             tree.directories.push_back({"/" + name, name == "tmp" ? 01777u : 0755u});
     std::sort(tree.directories.begin(), tree.directories.end(), [](const auto& a, const auto& b) { return a.path < b.path; });
     return tree;

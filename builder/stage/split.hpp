@@ -5,6 +5,7 @@
 //   copies into the tmpfs root at each boot;
 // - the persistent tree, holding the rootfs's content of each persisted path.
 
+#include "initrd/init_config.hpp"
 #include "plan/plan.hpp"
 
 #include <cstdint>
@@ -14,29 +15,13 @@
 
 namespace lethe::stage {
 
-struct Link {
-    std::string name;   // "bin"
-    std::string target; // "usr/bin"
-};
-
-struct Directory {
-    std::string path; // "/tmp"
-    uint32_t mode = 0755;
-};
-
-struct PersistedPath {
-    std::string path; // "/var/lib"
-    bool directory = true;
-    uint32_t uid = 0, gid = 0, mode = 0755;
-};
-
 struct SplitTree {
     std::filesystem::path usr_tree;     // rootfs/usr
     std::filesystem::path persist_tree; // what the persistent partition starts with
     std::vector<std::string> factory;   // top-level names under /usr/share/factory
-    std::vector<Link> links;            // usr-merge symlinks for the tmpfs root
-    std::vector<Directory> directories; // empty directories the tmpfs root needs
-    std::vector<PersistedPath> persisted;
+    std::vector<init::Link> links;            // usr-merge symlinks for the tmpfs root
+    std::vector<init::Directory> directories; // empty directories the tmpfs root needs
+    std::vector<init::Bind> persisted;        // what lethe-init binds from the persistent partition
 };
 
 inline constexpr const char* factory_dir = "usr/share/factory";

@@ -6,19 +6,22 @@ namespace lethe {
 
 size_t edit_distance(std::string_view a, std::string_view b) {
     // Optimal string alignment distance: a swap of two letters ("szie") is
-    // one typo, not two.
-    std::vector<std::vector<size_t>> d(a.size() + 1, std::vector<size_t>(b.size() + 1));
-    for (size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
-    for (size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
+    // one typo, not two. Three rows of the table are enough.
+    std::vector<size_t> before(b.size() + 1), previous(b.size() + 1), current(b.size() + 1);
+    for (size_t j = 0; j <= b.size(); ++j)
+        previous[j] = j;
     for (size_t i = 1; i <= a.size(); ++i) {
+        current[0] = i;
         for (size_t j = 1; j <= b.size(); ++j) {
             size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
-            d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
+            current[j] = std::min({previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost});
             if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
-                d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+                current[j] = std::min(current[j], before[j - 2] + 1);
         }
+        std::swap(before, previous);
+        std::swap(previous, current);
     }
-    return d[a.size()][b.size()];
+    return previous[b.size()];
 }
 
 std::string closest_match(std::string_view word, const std::vector<std::string>& candidates) {
@@ -26,6 +29,9 @@ std::string closest_match(std::string_view word, const std::vector<std::string>&
     std::string best;
     size_t best_distance = limit + 1;
     for (const auto& candidate : candidates) {
+        // The distance is at least the difference in length: skip the table.
+        size_t shortest = std::min(word.size(), candidate.size());
+        if (std::max(word.size(), candidate.size()) - shortest > limit) continue;
         size_t distance = edit_distance(word, candidate);
         if (distance < best_distance) {
             best = candidate;

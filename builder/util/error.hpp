@@ -10,7 +10,6 @@
 namespace lethe {
 
 enum class ExitCode : int {
-    ok = 0,
     failure = 1,   // the system or a tool failed
     bad_input = 2, // the user's spec, flags or files are wrong
 };

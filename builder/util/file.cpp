@@ -4,6 +4,7 @@
 #include "util/interrupt.hpp"
 
 #include <fcntl.h>
+#include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -117,6 +118,18 @@ void copy_sparse_into(const std::filesystem::path& source, int dest_fd, uint64_t
             at += n;
         });
     });
+}
+
+ScratchDir::ScratchDir(const std::string& prefix, const std::filesystem::path& base) {
+    std::filesystem::path dir = base.empty() ? std::filesystem::temp_directory_path() : base;
+    std::string pattern = (dir / (prefix + "-XXXXXX")).string();
+    if (!mkdtemp(pattern.data())) fail_errno("cannot create a directory in", dir.string());
+    path_ = pattern;
+}
+
+ScratchDir::~ScratchDir() {
+    std::error_code ignored;
+    std::filesystem::remove_all(path_, ignored);
 }
 
 } // namespace lethe

@@ -50,4 +50,19 @@ private:
     int fd_;
 };
 
+// A private directory made with mkdtemp(3) in `base` (default: $TMPDIR or
+// /tmp), removed with everything in it when the value goes: for scratch files
+// that must not outlive a command, on every exit path.
+class ScratchDir {
+public:
+    explicit ScratchDir(const std::string& prefix, const std::filesystem::path& base = {});
+    ~ScratchDir();
+    ScratchDir(const ScratchDir&) = delete;
+    ScratchDir& operator=(const ScratchDir&) = delete;
+    const std::filesystem::path& path() const { return path_; }
+
+private:
+    std::filesystem::path path_;
+};
+
 } // namespace lethe

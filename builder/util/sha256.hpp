@@ -1,7 +1,8 @@
 #pragma once
-// SHA-256 for SHA256SUMS and cache keys. OpenSSL's, because it uses the CPU's
-// SHA extensions: a 4 GiB raw disk hashes about four times faster than with
-// a portable implementation, and every build hashes its whole disk.
+// SHA-256 for SHA256SUMS, the manifest's inputs and cache keys. OpenSSL's,
+// because it uses the CPU's SHA extensions: a disk's data hashes about four
+// times faster than with a portable implementation, and every build hashes
+// each output it publishes.
 
 #include <filesystem>
 #include <string>

@@ -11,31 +11,27 @@
 namespace lethe {
 
 // Logs a pipeline stage as it starts and ends, with its duration, the way
-// mold's Timer does: `Stage stage("make filesystems");`. A stage left by
-// an exception (more of them in flight than when it began) failed, and says
-// so: "make filesystems: failed after 1.20 s".
-class Stage {
+// mold's Timer does: `Timer timer("make filesystems");`. A stage left by an
+// exception says it failed, not that it is done.
+class Timer {
 public:
-    explicit Stage(std::string name)
-        : name_(std::move(name)), start_(std::chrono::steady_clock::now()),
-          exceptions_(std::uncaught_exceptions()) {
+    explicit Timer(std::string name)
+        : name_(std::move(name)), start_(std::chrono::steady_clock::now()), exceptions_(std::uncaught_exceptions()) {
         check_interrupted(); // a signal stops the build between stages at the latest
         spdlog::info("{} ...", name_);
     }
-    ~Stage() {
+    ~Timer() {
         std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - start_;
-        if (std::uncaught_exceptions() > exceptions_)
-            spdlog::info("{}: failed after {:.2f} s", name_, elapsed.count());
-        else
-            spdlog::info("{}: done in {:.2f} s", name_, elapsed.count());
+        bool failed = std::uncaught_exceptions() > exceptions_;
+        spdlog::info("{}: {} {:.2f} s", name_, failed ? "failed after" : "done in", elapsed.count());
     }
-    Stage(const Stage&) = delete;
-    Stage& operator=(const Stage&) = delete;
+    Timer(const Timer&) = delete;
+    Timer& operator=(const Timer&) = delete;
 
 private:
     std::string name_;
     std::chrono::steady_clock::time_point start_;
-    int exceptions_;
+    int exceptions_; // in flight when the stage began
 };
 
 } // namespace lethe

@@ -4,8 +4,11 @@
 #include <sodium.h>
 
 #include <algorithm>
+#include <array>
+#include <cstdint>
 
 namespace lethe {
+namespace {
 
 std::array<uint8_t, 16> derive_bytes(std::string_view seed, std::string_view purpose) {
     crypto_auth_hmacsha256_state state;
@@ -26,6 +29,8 @@ std::string format_uuid(const std::array<uint8_t, 16>& b) {
     }
     return hex;
 }
+
+} // namespace
 
 std::string derive_uuid(std::string_view seed, std::string_view purpose) {
     auto bytes = derive_bytes(seed, purpose);

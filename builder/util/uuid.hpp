@@ -1,7 +1,5 @@
 #pragma once
 
-#include <array>
-#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -12,10 +10,5 @@ namespace lethe {
 // to 128 bits. The same recipe always yields the same UUIDs, and different
 // recipes (different seeds) never share them.
 std::string derive_uuid(std::string_view seed, std::string_view purpose);
-
-// 32 hex digits of the same derivation, for seeds that are not UUIDs (hash seeds).
-std::array<uint8_t, 16> derive_bytes(std::string_view seed, std::string_view purpose);
-
-std::string format_uuid(const std::array<uint8_t, 16>& bytes);
 
 } // namespace lethe

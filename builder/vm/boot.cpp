@@ -1,5 +1,7 @@
 #include "vm/boot.hpp"
 
+#include "exec/process.hpp"
+#include "exec/tool.hpp"
 #include "util/error.hpp"
 #include "util/file.hpp"
 #include "util/size.hpp"
@@ -10,7 +12,6 @@
 #include <linux/kvm.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <spdlog/spdlog.h>
 #include <sys/ioctl.h>
 #include <sys/wait.h>
@@ -25,28 +26,11 @@
 #include <string_view>
 #include <thread>
 
-extern char** environ;
 
 namespace fs = std::filesystem;
 
 namespace lethe::vm {
 namespace {
-
-// Scratch space for the overlay and the OVMF variable store, removed on every exit path.
-struct ScratchDir {
-    fs::path path;
-    ScratchDir() {
-        std::string pattern = (fs::temp_directory_path() / "lethe-boot-XXXXXX").string();
-        if (!mkdtemp(pattern.data())) fail_errno("cannot create", pattern);
-        path = pattern;
-    }
-    ~ScratchDir() {
-        std::error_code ignored;
-        fs::remove_all(path, ignored);
-    }
-    ScratchDir(const ScratchDir&) = delete;
-    ScratchDir& operator=(const ScratchDir&) = delete;
-};
 
 void require_file(const std::string& path, const std::string& what) {
     if (!fs::is_regular_file(path))
@@ -73,59 +57,10 @@ struct IgnoreInterrupts {
 // QEMU on the terminal (or, for the probe, quiet and reading `stdin_fd`),
 // its stderr into `stderr_fd` when given.
 pid_t spawn_qemu(const exec::Command& command, int stdin_fd = -1, int stderr_fd = -1) {
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    if (stderr_fd >= 0) posix_spawn_file_actions_adddup2(&actions, stderr_fd, STDERR_FILENO);
-    if (stdin_fd >= 0) {
-        posix_spawn_file_actions_adddup2(&actions, stdin_fd, STDIN_FILENO);
-        posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
-        posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
-    }
-    posix_spawnattr_t attr;
-    posix_spawnattr_init(&attr);
-    sigset_t defaults;
-    sigemptyset(&defaults);
-    sigaddset(&defaults, SIGINT);
-    sigaddset(&defaults, SIGQUIT);
-    posix_spawnattr_setsigdefault(&attr, &defaults);
-    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF);
-    std::vector<std::string> words = command.argv;
-    std::vector<char*> argv;
-    for (auto& word : words) argv.push_back(word.data());
-    argv.push_back(nullptr);
-    pid_t pid = 0;
-    int rc = posix_spawnp(&pid, argv[0], &actions, &attr, argv.data(), environ);
-    posix_spawnattr_destroy(&attr);
-    posix_spawn_file_actions_destroy(&actions);
-    if (rc != 0) fail_errno("cannot run", command.argv[0], rc);
-    return pid;
-}
-
-// Waits for QEMU; past the deadline, or when `pump` (called about every
-// 100 ms, and waiting that long itself) says to stop, asks it to quit
-// (SIGTERM), then kills it, and returns nullopt.
-std::optional<int> wait_with_timeout(pid_t pid, unsigned timeout_seconds,
-                                     const std::function<bool()>& pump = {}) {
-    using Clock = std::chrono::steady_clock;
-    auto deadline = Clock::now() + std::chrono::seconds(timeout_seconds);
-    bool terminated = false;
-    int status = 0;
-    for (;;) {
-        pid_t done = waitpid(pid, &status, timeout_seconds || pump ? WNOHANG : 0);
-        if (done == pid) break;
-        if (done < 0 && errno != EINTR) fail_errno("cannot wait for", "qemu-system-x86_64");
-        bool stop = pump && pump();
-        if (!terminated && (stop || (timeout_seconds && Clock::now() >= deadline))) {
-            kill(pid, SIGTERM);
-            terminated = true;
-            deadline = Clock::now() + std::chrono::seconds(5);
-        } else if (terminated && Clock::now() >= deadline) {
-            kill(pid, SIGKILL);
-        }
-        if (!pump) std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-    if (terminated) return std::nullopt;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    if (stdin_fd < 0) return exec::spawn(command, {-1, -1, stderr_fd});
+    Fd null(open("/dev/null", O_WRONLY | O_CLOEXEC));
+    if (null.get() < 0) fail_errno("cannot open", "/dev/null");
+    return exec::spawn(command, {stdin_fd, null.get(), null.get()});
 }
 
 // A qcow2 overlay backed by the image, so the image itself is never written.
@@ -169,7 +104,7 @@ std::optional<int> run_guest(const exec::Command& command, unsigned timeout_seco
         }
         return watch.failed();
     };
-    std::optional<int> status = wait_with_timeout(pid, timeout_seconds, [&] { return pass_on(100); });
+    std::optional<int> status = exec::wait_for(pid, timeout_seconds, [&] { return pass_on(100); });
     pass_on(0);
     write_all(STDERR_FILENO, watch.finish());
     return status;
@@ -198,7 +133,7 @@ std::string accel_choice(const std::string& requested) {
 
 } // namespace
 
-bool kvm_usable() {
+bool kvm_usable(const catalog::Target& target) {
     int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
     if (fd < 0) return false;
     int version = ioctl(fd, KVM_GET_API_VERSION, 0);
@@ -207,7 +142,7 @@ bool kvm_usable() {
     // A /dev/kvm that answers is not proof: under some nested hypervisors QEMU
     // aborts on its first MSR write ("failed to set MSR 0x10a"). So create the
     // machine, stopped (-S), and quit it over QMP; that write happens at reset.
-    if (!exec::tool_exists("qemu-system-x86_64")) return false;
+    if (!exec::tool_exists(target.qemu.program)) return false;
     int input[2];
     if (pipe2(input, O_CLOEXEC) < 0) return false;
     const std::string qmp = "{\"execute\":\"qmp_capabilities\"}\n{\"execute\":\"quit\"}\n";
@@ -215,30 +150,29 @@ bool kvm_usable() {
     close(input[1]);
     std::optional<int> status;
     if (written) {
-        exec::Command probe{{"qemu-system-x86_64", "-machine", "q35,accel=kvm", "-cpu", "host", "-nodefaults",
-                             "-display", "none", "-S", "-qmp", "stdio"}};
-        status = wait_with_timeout(spawn_qemu(probe, input[0]), 10);
+        exec::Command probe{{target.qemu.program, "-machine", fmt::format("{},accel=kvm", target.qemu_machine), "-cpu",
+                             "host", "-nodefaults", "-display", "none", "-S", "-qmp", "stdio"}};
+        status = exec::wait_for(spawn_qemu(probe, input[0]), 10);
     }
     close(input[0]);
     return status == 0;
 }
 
-Accel choose_accel(const std::string& requested) {
+Accel choose_accel(const std::string& requested, const catalog::Target& target) {
     std::string choice = accel_choice(requested);
     if (choice == "kvm") return Accel::kvm;
     if (choice == "tcg") return Accel::tcg;
     if (choice != "auto") fail_input("unknown accelerator '{}' (expected auto, kvm or tcg)", choice);
-    return kvm_usable() ? Accel::kvm : Accel::tcg;
+    return kvm_usable(target) ? Accel::kvm : Accel::tcg;
 }
 
-std::pair<std::string, std::string> find_ovmf() {
-    for (const char* suffix : {"_4M", ""}) {
-        std::string code = fmt::format("/usr/share/OVMF/OVMF_CODE{}.fd", suffix);
-        std::string vars = fmt::format("/usr/share/OVMF/OVMF_VARS{}.fd", suffix);
-        if (fs::is_regular_file(code) && fs::is_regular_file(vars)) return {code, vars};
+std::pair<std::string, std::string> find_ovmf(const catalog::Target& target) {
+    std::string tried;
+    for (const auto& [code, vars] : target.uefi_firmware) {
+        if (fs::is_regular_file(code) && fs::is_regular_file(vars)) return {std::string(code), std::string(vars)};
+        tried += fmt::format("{}{}", tried.empty() ? "" : " or ", code);
     }
-    fail_input("--firmware uefi needs OVMF: /usr/share/OVMF/OVMF_CODE_4M.fd or OVMF_CODE.fd is missing "
-               "(install the Debian package ovmf)");
+    fail_input("--firmware uefi needs OVMF: {} is missing (install the Debian package ovmf)", tried);
 }
 
 int boot(const BootOptions& requested, const std::string& accel, exec::CommandRunner& runner) {
@@ -248,19 +182,19 @@ int boot(const BootOptions& requested, const std::string& accel, exec::CommandRu
         require_file(options.kernel, "kernel");
         require_file(options.initrd, "initrd");
     }
-    if (!exec::tool_exists("qemu-system-x86_64"))
-        fail("qemu-system-x86_64 is not installed (Debian package qemu-system-x86)");
-    Machine machine{choose_accel(accel), options.image, image_format(options.image)};
+    const catalog::Target& target = catalog::native_target();
+    exec::require_tools({target.qemu});
+    Machine machine{choose_accel(accel, target), options.image, image_format(options.image), "", "", &target};
     std::unique_ptr<ScratchDir> scratch;
-    if (options.grow || options.firmware == Firmware::uefi) scratch = std::make_unique<ScratchDir>();
+    if (options.grow || options.firmware == Firmware::uefi) scratch = std::make_unique<ScratchDir>("lethe-boot"); // the overlay, the OVMF variables
     if (options.firmware == Firmware::uefi) {
-        auto [code, vars] = find_ovmf();
+        auto [code, vars] = find_ovmf(target);
         machine.ovmf_code = code;
-        machine.ovmf_vars = (scratch->path / "OVMF_VARS.fd").string();
+        machine.ovmf_vars = (scratch->path() / "OVMF_VARS.fd").string();
         fs::copy_file(vars, machine.ovmf_vars);
     }
     if (options.grow) {
-        machine.disk_path = make_overlay(options, scratch->path, runner);
+        machine.disk_path = make_overlay(options, scratch->path(), runner);
         machine.disk_format = "qcow2";
     }
     spdlog::info("booting {} under {}{}", options.image, machine.accel == Accel::kvm ? "KVM" : "TCG",
@@ -271,7 +205,7 @@ int boot(const BootOptions& requested, const std::string& accel, exec::CommandRu
     if (!finished) fail("the guest did not power off within {} s; QEMU was stopped", options.timeout_seconds);
     int status = *finished;
     if (status != 0) // QEMU's own status is lethe's, so scripts can tell failures apart
-        throw Error(static_cast<ExitCode>(status), fmt::format("qemu-system-x86_64 exited with status {}", status));
+        throw Error(static_cast<ExitCode>(status), fmt::format("{} exited with status {}", target.qemu.program, status));
     return status;
 }
 

@@ -15,14 +15,14 @@ class App;
 namespace lethe::vm {
 
 // "auto" (TCG unless KVM is usable; LETHE_QEMU_ACCEL overrides), "kvm" or "tcg".
-Accel choose_accel(const std::string& requested);
+Accel choose_accel(const std::string& requested, const catalog::Target& target);
 
 // Can this process run a KVM guest? /dev/kvm opens read-write, answers
 // KVM_GET_API_VERSION with 12, and QEMU can reset a stopped KVM machine.
-bool kvm_usable();
+bool kvm_usable(const catalog::Target& target);
 
 // The firmware image pair of Debian's `ovmf` package; fail_input if missing.
-std::pair<std::string, std::string> find_ovmf();
+std::pair<std::string, std::string> find_ovmf(const catalog::Target& target);
 
 // Boots the image and returns QEMU's exit status. Runs qemu-img (for --grow)
 // through `runner`, QEMU itself in the foreground with inherited stdio.

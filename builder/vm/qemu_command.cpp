@@ -100,9 +100,10 @@ std::string qemu_escape(const std::string& value) {
 
 exec::Command qemu_command(const BootOptions& options, const Machine& machine) {
     bool kvm = machine.accel == Accel::kvm;
-    exec::Command command{{"qemu-system-x86_64"}};
+    exec::Command command{{machine.target->qemu.program}};
     // -cpu max under KVM dies at its first MSR write on nested hosts; host is what KVM can give.
-    add(command, {"-machine", kvm ? "q35,accel=kvm" : "q35,accel=tcg", "-cpu", kvm ? "host" : "max"});
+    add(command, {"-machine", fmt::format("{},accel={}", machine.target->qemu_machine, kvm ? "kvm" : "tcg"), "-cpu",
+                  kvm ? "host" : "max"});
     add(command, {"-smp", std::to_string(options.cpus), "-m", std::to_string(options.memory_mib)});
     add(command, {"-display", "none", "-nic", options.network ? network(options) : "none"});
     add_firmware(command, options, machine);

@@ -1,8 +1,9 @@
 #pragma once
 // `lethe boot`: the QEMU command line as a pure function of the options, so
 // every flag is unit tested without starting a VM. The side effects (KVM
-// probe, overlay, running QEMU) live in run/boot.hpp.
+// probe, overlay, running QEMU) live in vm/boot.hpp.
 
+#include "catalog/target.hpp"
 #include "exec/command_runner.hpp"
 
 #include <cstdint>
@@ -13,7 +14,7 @@
 
 namespace lethe::vm {
 
-enum class Firmware { bios, uefi };
+using catalog::Firmware;
 enum class DiskBus { virtio, scsi };
 enum class Accel { tcg, kvm };
 
@@ -31,7 +32,7 @@ struct BootOptions {
     bool direct_kernel = false;
     std::string kernel;              // direct: empty is NAME.vmlinuz beside the image
     std::string initrd;              // direct: empty is NAME.initrd beside the image
-    std::string append = "console=ttyS0,115200";
+    std::string append = catalog::serial_console_arguments(catalog::native_target());
     Firmware firmware = Firmware::bios;
     DiskBus disk = DiskBus::virtio;
     std::optional<uint64_t> grow;    // bytes; boot a throw-away overlay of this size
@@ -54,6 +55,7 @@ struct Machine {
     std::string disk_format{};       // "raw" or "qcow2"
     std::string ovmf_code{};         // --firmware uefi: read-only firmware
     std::string ovmf_vars{};         // --firmware uefi: a writable copy of the variable store
+    const catalog::Target* target = &catalog::native_target();
 };
 
 // "out/web.qcow2" -> "qcow2"; anything but .qcow2 is raw.
@@ -69,7 +71,7 @@ PortForward parse_forward(const std::string& text);                          // 
 // QEMU's option syntax ends a value at ',' and reads ",," as a literal comma.
 std::string qemu_escape(const std::string& value);
 
-// The qemu-system-x86_64 command for resolved options on a machine.
+// The target's qemu-system command for resolved options on a machine.
 exec::Command qemu_command(const BootOptions& options, const Machine& machine);
 
 } // namespace lethe::vm

@@ -45,6 +45,31 @@ def make_tiny_rootfs(work):
     return rootfs
 
 
+def write_tiny_recipe(work, outputs="[qcow2]", persist_size="64M"):
+    """WORK/tiny.yaml: the tiny rootfs (make_tiny_rootfs) on an erofs /usr,
+    with /var/lib persisted on an ext4 of PERSIST_SIZE. Returns its path."""
+    recipe = os.path.join(work, "tiny.yaml")
+    with open(recipe, "w") as f:
+        f.write(f"""name: tiny
+rootfs: {{directory: rootfs}}
+layout:
+  disk:
+    size: auto
+    partitions:
+      - {{name: usr, type: usr, size: auto, filesystem: erofs}}
+      - {{name: persist, type: linux-generic, size: {persist_size}, filesystem: ext4}}
+  root:
+    tmpfs: {{size: 64M}}
+  persistence:
+    partition: persist
+    mount: /persist
+    directories: [/var/lib]
+  initrd: {{timeout: 20}}
+outputs: {outputs}
+""")
+    return recipe
+
+
 def lethe_build(lethe, recipe, outdir, env=None):
     started = time.monotonic()
     run([lethe, "build", recipe, "-o", outdir], env={**os.environ, **(env or {})})

@@ -16,7 +16,7 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import boot, check, lethe_build, make_tiny_rootfs, report, run, skip  # noqa: E402
+from harness import boot, check, lethe_build, make_tiny_rootfs, report, run, skip, write_tiny_recipe  # noqa: E402
 
 MiB, GiB = 1 << 20, 1 << 30
 
@@ -27,25 +27,7 @@ for tool in ("qemu-system-x86_64", "qemu-img", "sfdisk", "e2fsck"):
 os.makedirs(work, exist_ok=True)
 make_tiny_rootfs(work)
 
-recipe = os.path.join(work, "tiny.yaml")
-with open(recipe, "w") as f:
-    f.write("""name: tiny
-rootfs: {directory: rootfs}
-layout:
-  disk:
-    size: auto
-    partitions:
-      - {name: usr, type: usr, size: auto, filesystem: erofs}
-      - {name: persist, type: linux-generic, size: 256M, filesystem: ext4}
-  root:
-    tmpfs: {size: 64M}
-  persistence:
-    partition: persist
-    mount: /persist
-    directories: [/var/lib]
-  initrd: {timeout: 20}
-outputs: [raw, qcow2]
-""")
+recipe = write_tiny_recipe(work, "[raw, qcow2]", persist_size="256M")
 out = os.path.join(work, "out")
 lethe_build(lethe, recipe, out)
 plan = json.loads(subprocess.run([lethe, "plan", recipe], check=True, stdout=subprocess.PIPE).stdout)

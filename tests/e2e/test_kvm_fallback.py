@@ -15,7 +15,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import check, lethe_build, make_tiny_rootfs, report, skip  # noqa: E402
+from harness import check, lethe_build, make_tiny_rootfs, report, skip, write_tiny_recipe  # noqa: E402
 
 STAND_IN = r"""#!/bin/sh
 # Stand-in for qemu-system-x86_64 on a machine where KVM only looks usable.
@@ -44,25 +44,7 @@ if not os.access("/dev/kvm", os.R_OK | os.W_OK):
     skip("/dev/kvm cannot be opened here, so lethe's KVM probe fails before QEMU runs")
 os.makedirs(work, exist_ok=True)
 make_tiny_rootfs(work)
-recipe = os.path.join(work, "tiny.yaml")
-with open(recipe, "w") as f:
-    f.write("""name: tiny
-rootfs: {directory: rootfs}
-layout:
-  disk:
-    size: auto
-    partitions:
-      - {name: usr, type: usr, size: auto, filesystem: erofs}
-      - {name: persist, type: linux-generic, size: 64M, filesystem: ext4}
-  root:
-    tmpfs: {size: 64M}
-  persistence:
-    partition: persist
-    mount: /persist
-    directories: [/var/lib]
-  initrd: {timeout: 20}
-outputs: [qcow2]
-""")
+recipe = write_tiny_recipe(work, "[qcow2]")
 out = os.path.join(work, "out")
 lethe_build(lethe, recipe, out)
 image, log = os.path.join(out, "tiny.qcow2"), os.path.join(out, "tiny.console.log")

@@ -12,32 +12,14 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import check, lethe_build, make_tiny_rootfs, mounts, report, skip  # noqa: E402
+from harness import check, lethe_build, make_tiny_rootfs, mounts, report, skip, write_tiny_recipe  # noqa: E402
 
 lethe, work = sys.argv[1], os.path.abspath(sys.argv[2])
 if shutil.which("qemu-system-x86_64") is None:
     skip("qemu-system-x86_64 is not installed")
 os.makedirs(work, exist_ok=True)
 make_tiny_rootfs(work)
-recipe = os.path.join(work, "tiny.yaml")
-with open(recipe, "w") as f:
-    f.write("""name: tiny
-rootfs: {directory: rootfs}
-layout:
-  disk:
-    size: auto
-    partitions:
-      - {name: usr, type: usr, size: auto, filesystem: erofs}
-      - {name: persist, type: linux-generic, size: 64M, filesystem: ext4}
-  root:
-    tmpfs: {size: 64M}
-  persistence:
-    partition: persist
-    mount: /persist
-    directories: [/var/lib]
-  initrd: {timeout: 20}
-outputs: [qcow2]
-""")
+recipe = write_tiny_recipe(work, "[qcow2]")
 out = os.path.join(work, "out")
 lethe_build(lethe, recipe, out)
 image = os.path.join(out, "tiny.qcow2")

@@ -73,7 +73,7 @@ TEST_CASE("missing boot loader files are named with their Debian package", "[esp
     }
     CHECK_NOTHROW(bootloader::check_loader_files(plan_with("boot: {firmware: []}\n"), files));
     CHECK(bootloader::required_tools(plan_with("boot: {firmware: [uefi]}\n")).empty());
-    CHECK(bootloader::required_tools(plan_with("")).at(0).first == "syslinux");
+    CHECK(bootloader::required_tools(plan_with("")).at(0).program == "syslinux");
 }
 
 TEST_CASE("the ESP is at least 32 MiB, whole MiB, with room for FAT's tables", "[esp]") {

@@ -19,6 +19,8 @@
 using namespace lethe;
 namespace fs = std::filesystem;
 
+using test::lstat_of;
+
 namespace {
 
 using test::TempDir;
@@ -77,12 +79,6 @@ private:
     archive* archive_;
     std::string data_;
 };
-
-struct stat lstat_of(const fs::path& path) {
-    struct stat st {};
-    REQUIRE(lstat(path.c_str(), &st) == 0);
-    return st;
-}
 
 std::string xattr_of(const fs::path& path, const char* name) {
     char buffer[256];

@@ -1,4 +1,5 @@
 #include "util/file.hpp"
+#include "util/paths.hpp"
 #include "util/sha256.hpp"
 
 #include "test_support.hpp"
@@ -60,4 +61,12 @@ TEST_CASE("copy_sparse_into copies data at an offset and leaves holes as holes",
     CHECK(disk.substr(size + offset, 7) == "payload");
     CHECK(disk.find_first_not_of('\0') == size + offset);
     CHECK(allocated_bytes(tmp.path / "disk") < 1024 * 1024);
+}
+
+TEST_CASE("is_within compares whole path components", "[util]") {
+    CHECK(is_within("/var/lib", "/var/lib"));
+    CHECK(is_within("/var/lib/app", "/var/lib"));
+    CHECK(is_within("/etc", "/"));
+    CHECK_FALSE(is_within("/var/lib2", "/var/lib"));
+    CHECK_FALSE(is_within("/var", "/var/lib"));
 }

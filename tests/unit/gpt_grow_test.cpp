@@ -7,7 +7,8 @@
 #include "initrd/failure.hpp"
 #include "initrd/gpt_grow.hpp"
 #include "part/partition_table.hpp"
-#include "part/partition_types.hpp"
+#include "catalog/partition_types.hpp"
+#include "catalog/target.hpp"
 #include "util/file.hpp"
 #include "util/sha256.hpp"
 
@@ -36,9 +37,9 @@ part::TableSpec three_partitions() {
     t.disk_uuid = "5a1e0c7e-1b2d-4c3f-8a4b-5c6d7e8f9012";
     t.disk_size = 64 * MiB;
     t.partitions = {
-        {"esp", *part::type_guid_for("esp"), "0a1b2c3d-0000-4000-8000-000000000001", 1 * MiB, 8 * MiB, 0},
-        {"usr", *part::type_guid_for("usr"), "0a1b2c3d-0000-4000-8000-000000000002", 9 * MiB, 32 * MiB, 0},
-        {"persist", *part::type_guid_for("linux-generic"), "0a1b2c3d-0000-4000-8000-000000000003", 41 * MiB,
+        {"esp", *catalog::type_guid(catalog::native_target(), "esp"), "0a1b2c3d-0000-4000-8000-000000000001", 1 * MiB, 8 * MiB, 0},
+        {"usr", *catalog::type_guid(catalog::native_target(), "usr"), "0a1b2c3d-0000-4000-8000-000000000002", 9 * MiB, 32 * MiB, 0},
+        {"persist", *catalog::type_guid(catalog::native_target(), "linux-generic"), "0a1b2c3d-0000-4000-8000-000000000003", 41 * MiB,
          22 * MiB, 0},
     };
     return t;

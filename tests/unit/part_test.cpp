@@ -1,7 +1,8 @@
 #include "exec/command_runner.hpp"
 #include "part/inspect.hpp"
 #include "part/partition_table.hpp"
-#include "part/partition_types.hpp"
+#include "catalog/partition_types.hpp"
+#include "catalog/target.hpp"
 #include "util/error.hpp"
 #include "util/file.hpp"
 #include "util/sha256.hpp"
@@ -36,11 +37,11 @@ part::TableSpec sample_table() {
     t.disk_uuid = "5a1e0c7e-1b2d-4c3f-8a4b-5c6d7e8f9012";
     t.disk_size = 64 * MiB;
     t.partitions = {
-        {"esp", *part::type_guid_for("esp"), "0a1b2c3d-0000-4000-8000-000000000001", 1 * MiB,
+        {"esp", *catalog::type_guid(catalog::native_target(), "esp"), "0a1b2c3d-0000-4000-8000-000000000001", 1 * MiB,
          8 * MiB, 1ull << 2},
-        {"usr", *part::type_guid_for("usr"), "0a1b2c3d-0000-4000-8000-000000000002", 9 * MiB,
+        {"usr", *catalog::type_guid(catalog::native_target(), "usr"), "0a1b2c3d-0000-4000-8000-000000000002", 9 * MiB,
          32 * MiB, 1ull << 60},
-        {"persist", *part::type_guid_for("linux-generic"), "0a1b2c3d-0000-4000-8000-000000000003",
+        {"persist", *catalog::type_guid(catalog::native_target(), "linux-generic"), "0a1b2c3d-0000-4000-8000-000000000003",
          41 * MiB, 22 * MiB, 0},
     };
     return t;
@@ -49,24 +50,23 @@ part::TableSpec sample_table() {
 } // namespace
 
 TEST_CASE("partition types: DPS names, literal GUIDs, reverse lookup", "[part]") {
-    CHECK(part::type_guid_for("root") == "4f68bce3-e8cd-4db1-96e7-fbcaf984b709");
-    CHECK(part::type_guid_for("usr") == "8484680c-9521-48c6-9c11-b0720656f69e");
-    CHECK(part::type_guid_for("usr-arm64") == "b0e01050-ee5f-4390-949a-9101b17104e9");
-    CHECK(part::type_guid_for("xbootldr") == "bc13c2ff-59e6-4262-a352-b275fd6f7172");
-    CHECK(part::type_guid_for("home") == "933ac7e1-2eb4-4f13-b844-0e14e2aef915");
-    CHECK(part::type_guid_for("0FC63DAF-8483-4772-8E79-3D69D8477DE4") ==
+    CHECK(catalog::type_guid(catalog::native_target(), "root") == "4f68bce3-e8cd-4db1-96e7-fbcaf984b709");
+    CHECK(catalog::type_guid(catalog::native_target(), "usr") == "8484680c-9521-48c6-9c11-b0720656f69e");
+    CHECK(catalog::type_guid(catalog::native_target(), "xbootldr") == "bc13c2ff-59e6-4262-a352-b275fd6f7172");
+    CHECK(catalog::type_guid(catalog::native_target(), "home") == "933ac7e1-2eb4-4f13-b844-0e14e2aef915");
+    CHECK(catalog::type_guid(catalog::native_target(), "0FC63DAF-8483-4772-8E79-3D69D8477DE4") ==
           "0fc63daf-8483-4772-8e79-3d69d8477de4");
-    CHECK_FALSE(part::type_guid_for("usrr"));
-    CHECK_FALSE(part::type_guid_for("0fc63daf-8483-4772-8e79-3d69d8477de"));
-    CHECK_FALSE(part::type_guid_for("0fc63daf+8483-4772-8e79-3d69d8477de4"));
-    CHECK(part::type_name_for("8484680C-9521-48C6-9C11-B0720656F69E") == "usr");
-    CHECK(part::type_name_for("0657fd6d-a4ab-43c4-84e5-0933c84b4f4f") == "swap");
-    CHECK(part::type_name_for("11111111-2222-3333-4444-555555555555") ==
+    CHECK_FALSE(catalog::type_guid(catalog::native_target(), "usrr"));
+    CHECK_FALSE(catalog::type_guid(catalog::native_target(), "0fc63daf-8483-4772-8e79-3d69d8477de"));
+    CHECK_FALSE(catalog::type_guid(catalog::native_target(), "0fc63daf+8483-4772-8e79-3d69d8477de4"));
+    CHECK(catalog::type_name_for(catalog::native_target(), "8484680C-9521-48C6-9C11-B0720656F69E") == "usr");
+    CHECK(catalog::type_name_for(catalog::native_target(), "0657fd6d-a4ab-43c4-84e5-0933c84b4f4f") == "swap");
+    CHECK(catalog::type_name_for(catalog::native_target(), "11111111-2222-3333-4444-555555555555") ==
           "11111111-2222-3333-4444-555555555555");
-    auto names = part::type_names();
+    auto names = catalog::type_names();
     CHECK(std::is_sorted(names.begin(), names.end()));
     for (const char* name :
-         {"esp", "bios-boot", "root-verity", "usr-verity", "srv", "var", "tmp", "root-arm64"})
+         {"esp", "bios-boot", "root-verity", "usr-verity", "srv", "var", "tmp", "usr"})
         CHECK(std::find(names.begin(), names.end(), name) != names.end());
 }
 

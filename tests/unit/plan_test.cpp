@@ -103,7 +103,7 @@ TEST_CASE("firmware boot adds an ESP at the start of the disk, legacy-BIOS-boota
     CHECK(esp.filesystem.type == "vfat");
     CHECK(esp.filesystem.label == "ESP");
     CHECK(esp.attributes == plan::legacy_bios_bootable);
-    CHECK(p.firmware == std::vector<std::string>{"bios", "uefi"});
+    CHECK(p.firmware == std::vector<catalog::Firmware>{catalog::Firmware::bios, catalog::Firmware::uefi});
     // The initrd never mounts the ESP.
     CHECK(std::find(p.initrd.modules.begin(), p.initrd.modules.end(), "vfat") == p.initrd.modules.end());
     plan::place_partitions(p, {{"esp", 40 * MiB}, {"usr", 100 * MiB}});
@@ -183,4 +183,28 @@ TEST_CASE("the persistent partition grows on a larger disk only when it is last 
     plan::Plan p = plan::make_plan(not_last);
     CHECK_FALSE(p.persist_grow);
     CHECK(plan::to_json(p)["persistence"]["grow"] == false);
+}
+
+namespace {
+
+// A feature that needs a module and a persisted path, as dm-verity or Tailscale do.
+class NeedsModule final : public plan::FeaturePlan {
+public:
+    std::string_view key() const override { return "needs_module"; }
+    nlohmann::ordered_json to_json() const override { return {}; }
+    std::vector<std::string> initrd_modules() const override { return {"dm_verity", "erofs"}; }
+    std::vector<plan::PersistEntry> persisted() const override { return {{"/opt/thing", true, {}, {}, 0700}}; }
+    void stage(features::StageContext&) const override {}
+};
+
+} // namespace
+
+TEST_CASE("a feature's initrd modules and persisted paths join the plan's, once", "[plan]") {
+    auto feature = std::make_shared<NeedsModule>();
+    plan::Plan p = plan::make_plan(recipe("2G", "auto", "rest", ""), {feature});
+    CHECK(std::count(p.initrd.modules.begin(), p.initrd.modules.end(), "erofs") == 1);
+    CHECK(std::find(p.initrd.modules.begin(), p.initrd.modules.end(), "dm_verity") != p.initrd.modules.end());
+    CHECK(std::any_of(p.persisted.begin(), p.persisted.end(), [](const auto& e) { return e.path == "/opt/thing"; }));
+    REQUIRE(p.features.size() == 1);
+    CHECK(p.features[0]->key() == "needs_module");
 }

@@ -11,6 +11,8 @@
 
 #include <string>
 
+#include "test_checks.hpp"
+
 using namespace lethe;
 using namespace lethe::secret;
 
@@ -51,17 +53,7 @@ std::string pattern(size_t size) {
     return data;
 }
 
-// The error message of `f`, which must throw a bad-input lethe::Error.
-template <typename F> std::string input_error(F f) {
-    try {
-        f();
-    } catch (const Error& e) {
-        CHECK(e.code() == ExitCode::bad_input);
-        return e.what();
-    }
-    FAIL("no error was thrown");
-    return {};
-}
+using test::input_error;
 
 } // namespace
 
@@ -220,7 +212,12 @@ TEST_CASE("tampered, truncated and foreign files fail without plaintext", "[secr
 TEST_CASE("armor is strict about its lines", "[secret]") {
     auto [secret_key, public_key] = generate_identity();
     std::string armored = encrypt(pattern(100), {parse_recipient(public_key)}, true);
-    CHECK(decrypt("\n  " + armored + "\n\n", identities_of(secret_key)) == pattern(100)); // whitespace outside is fine
+    // Blank lines before and whitespace after are fine, as in age; blanks on the BEGIN line are
+    // not.
+    CHECK(decrypt("\n  \t\n" + armored + "\n  \n", identities_of(secret_key)) == pattern(100));
+    CHECK(input_error([&] {
+              decrypt("  " + armored, identities_of(secret_key));
+          }).find("first line") != std::string::npos);
     std::string no_end = armored.substr(0, armored.find("-----END"));
     CHECK(input_error([&] { decrypt(no_end, identities_of(secret_key)); }).find("truncated") != std::string::npos);
     CHECK(input_error([&] { decrypt(armored + "garbage\n", identities_of(secret_key)); }).find("invalid armor") !=

@@ -1,3 +1,4 @@
+#include "features/registry.hpp"
 #include "spec/parse.hpp"
 #include "util/error.hpp"
 
@@ -45,10 +46,10 @@ std::string recipe_with(const std::string& layout) {
            "outputs: [raw, qcow2]\n";
 }
 
-// The message of the lethe::Error a recipe raises (exit status 2 asserted).
+// The message of the lethe::Error a recipe raises, read or planned (exit status 2 asserted).
 std::string error_of(const std::string& text) {
     try {
-        spec::parse_recipe(text, "web.yaml");
+        features::make_plan(features::parse_recipe(text, "web.yaml"));
     } catch (const Error& e) {
         CHECK(e.code() == ExitCode::bad_input);
         return e.what();
@@ -74,9 +75,8 @@ TEST_CASE("a valid recipe with an inline layout is read completely", "[spec]") {
     REQUIRE(r.layout.disk.partitions.size() == 2);
     CHECK(r.layout.disk.size.bytes == 2ull << 30);
     CHECK(r.layout.disk.partitions[0].size.rule == spec::SizeRule::automatic);
-    CHECK(r.layout.disk.partitions[0].type_guid == "8484680c-9521-48c6-9c11-b0720656f69e");
+    CHECK(r.layout.disk.partitions[0].type_name == "usr"); // the plan resolves it for the target
     CHECK(r.layout.disk.partitions[1].size.rule == spec::SizeRule::rest);
-    CHECK(r.layout.usr_partition == "usr");
     CHECK(r.layout.root.size == 512ull << 20);
     CHECK(r.layout.root.mode == 0755);
     CHECK(r.layout.root.options == std::vector<std::string>{"nosuid", "nodev"});
@@ -84,7 +84,8 @@ TEST_CASE("a valid recipe with an inline layout is read completely", "[spec]") {
     CHECK(r.layout.persistence.directories[1].mode == 0755u);
     CHECK(r.layout.persistence.directories[1].user == "root");
     CHECK(r.layout.persistence.files[0].path == "/etc/machine-id");
-    CHECK(r.kernel.cmdline == "console=tty0 console=ttyS0,115200");
+    CHECK_FALSE(r.kernel.cmdline); // the plan's default, for the target's serial port:
+    CHECK(features::make_plan(r).kernel.cmdline == "console=tty0 console=ttyS0,115200");
     CHECK(r.outputs == std::vector<std::string>{"raw", "qcow2"});
 }
 
@@ -138,12 +139,13 @@ TEST_CASE("a missing tarball or layout file is bad input", "[spec]") {
     std::string recipe = recipe_with(layout_yaml);
     CHECK_THAT(error_of(replace(recipe, "  mmdebstrap:\n    suite: bookworm\n    packages: [systemd]\n", "  tarball: /nonexistent/root.tar\n")),
                Catch::Contains("tarball '/nonexistent/root.tar' does not exist"));
-    CHECK_THAT(error_of("name: web\nrootfs: {directory: /}\nlayout: nowhere.yaml\noutputs: [raw]\n"),
-               Catch::Contains("layout file 'nowhere.yaml' does not exist"));
+    CHECK_THAT(
+        error_of("name: web\nrootfs: {directory: /}\nlayout: nowhere.yaml\noutputs: [raw]\n"),
+        Catch::Contains("layout file 'nowhere.yaml' cannot be opened: No such file or directory"));
 }
 
 TEST_CASE("the shipped recipes and layouts parse", "[spec]") {
-    spec::Recipe r = spec::load_recipe((lethe::test::source_dir() / "images/debian.yaml").string());
+    spec::Recipe r = features::load_recipe((lethe::test::source_dir() / "images/debian.yaml").string());
     CHECK(r.name == "debian");
     CHECK(r.layout.persistence.mount == "/persist");
     CHECK(r.layout.file.find("layouts/debian-server.yaml") != std::string::npos);

@@ -124,11 +124,11 @@ TEST_CASE("the newest kernel of a rootfs is found, or the one asked for", "[stag
         write(tmp.path / "boot" / (std::string("vmlinuz-") + v), "k");
         fs::create_directories(tmp.path / "usr/lib/modules" / v);
     }
-    CHECK(stage::find_kernel(tmp.path, "").version == "6.1.0-10-amd64");
-    CHECK(stage::find_kernel(tmp.path, "6.1.0-9-amd64").image == tmp.path / "boot/vmlinuz-6.1.0-9-amd64");
-    CHECK_THROWS_WITH(stage::find_kernel(tmp.path, "5.10"), Catch::Contains("kernel.version 5.10 is not in the rootfs; it has 6.1.0-9-amd64, 6.1.0-10-amd64"));
+    CHECK(stage::find_kernel(tmp.path, "", catalog::native_target()).version == "6.1.0-10-amd64");
+    CHECK(stage::find_kernel(tmp.path, "6.1.0-9-amd64", catalog::native_target()).image == tmp.path / "boot/vmlinuz-6.1.0-9-amd64");
+    CHECK_THROWS_WITH(stage::find_kernel(tmp.path, "5.10", catalog::native_target()), Catch::Contains("kernel.version 5.10 is not in the rootfs; it has 6.1.0-9-amd64, 6.1.0-10-amd64"));
     TempDir empty;
-    CHECK_THROWS_WITH(stage::find_kernel(empty.path, ""), Catch::Contains("the rootfs has no kernel"));
+    CHECK_THROWS_WITH(stage::find_kernel(empty.path, "", catalog::native_target()), Catch::Contains("the rootfs has no kernel"));
 }
 
 TEST_CASE("dpkg's status file lists installed packages only", "[stage]") {

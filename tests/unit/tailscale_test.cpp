@@ -1,11 +1,12 @@
 // Tailscale enrolment: the recipe key, the plan, and the files staged into
 // the image (docs/tailscale.md).
 
+#include "features/registry.hpp"
+#include "features/tailscale/tailscale.hpp"
 #include "plan/plan.hpp"
 #include "secret/age.hpp"
-#include "spec/parse.hpp"
 #include "stage/split.hpp"
-#include "stage/tailscale.hpp"
+#include "stage/template.hpp"
 #include "test_support.hpp"
 #include "util/error.hpp"
 #include "util/file.hpp"
@@ -53,17 +54,24 @@ struct Fixture {
                tailscale;
     }
 
-    spec::Recipe recipe(const std::string& tailscale,
-                        const std::string& directories = "[/var/lib/app]") const {
-        return spec::parse_recipe(recipe_text(tailscale, directories),
-                                  (tmp.path / "r.yaml").string());
+    plan::Plan plan(const std::string& tailscale, const std::string& directories = "[/var/lib/app]") const {
+        return features::make_plan(
+            features::parse_recipe(recipe_text(tailscale, directories), (tmp.path / "r.yaml").string()));
+    }
+
+    // The plan's Tailscale feature (which must be there).
+    features::tailscale::Tailscale recipe(const std::string& tailscale) const {
+        for (const auto& feature : plan(tailscale).features)
+            if (auto found = dynamic_cast<const features::tailscale::Tailscale*>(feature.get())) return *found;
+        FAIL("no tailscale in the plan");
+        return {};
     }
 
     // The message of the lethe::Error the recipe raises, with the folder
     // replaced by "DIR" so tests can spell out file:line:column.
     std::string error_of(const std::string& tailscale) const {
         try {
-            recipe(tailscale);
+            plan(tailscale);
         } catch (const Error& e) {
             CHECK(e.code() == ExitCode::bad_input);
             std::string message = e.what();
@@ -111,23 +119,22 @@ uint32_t mode_of(const fs::path& path) {
 TEST_CASE("a tailscale recipe is read completely and renders the flags of tailscale up",
           "[tailscale]") {
     Fixture f;
-    spec::Recipe r = f.recipe(
+    auto r = f.recipe(
         "  auth_key: authkey.age\n  hostname: web-1\n  advertise_tags: [tag:server, tag:web]\n"
         "  advertise_exit_node: true\n  login_server: https://hs.example.com\n  ssh: true\n"
         "  extra_args: [--accept-routes, --accept-dns=false]\n");
-    REQUIRE(r.tailscale);
-    CHECK(r.tailscale->auth_key == (f.tmp.path / "authkey.age").string());
-    CHECK(r.tailscale->auth_key_origin.line == 9);
-    CHECK(plan::tailscale_up_args(*r.tailscale) ==
+    CHECK(r.settings.auth_key == (f.tmp.path / "authkey.age").string());
+    CHECK(r.settings.auth_key_origin.line == 9);
+    CHECK(r.up_args ==
           std::vector<std::string>{"--hostname=web-1", "--advertise-tags=tag:server,tag:web",
                                    "--advertise-exit-node", "--login-server=https://hs.example.com",
                                    "--ssh", "--accept-routes", "--accept-dns=false"});
 
-    spec::Recipe uses = f.recipe(
+    auto uses = f.recipe(
         "  auth_key: authkey.age\n  exit_node: 100.64.0.1\n  exit_node_allow_lan_access: yes\n");
-    CHECK(plan::tailscale_up_args(*uses.tailscale) ==
+    CHECK(uses.up_args ==
           std::vector<std::string>{"--exit-node=100.64.0.1", "--exit-node-allow-lan-access"});
-    CHECK(plan::tailscale_up_args(*f.recipe("  auth_key: authkey.age\n").tailscale).empty());
+    CHECK(f.recipe("  auth_key: authkey.age\n").up_args.empty());
 }
 
 TEST_CASE("tailscale settings are checked like the NixOS module checks them", "[tailscale]") {
@@ -179,30 +186,28 @@ TEST_CASE("the auth key must be an existing age file", "[tailscale]") {
     write(f.tmp.path / "armored.age",
           secret::encrypt(plaintext_key,
                           {secret::parse_recipient(secret::generate_identity().second)}, true));
-    CHECK(f.recipe("  auth_key: armored.age\n").tailscale);
+    CHECK(f.recipe("  auth_key: armored.age\n").settings.auth_key == (f.tmp.path / "armored.age").string());
 }
 
 TEST_CASE("the plan persists /var/lib/tailscale unless a listed directory covers it",
           "[tailscale]") {
     Fixture f;
-    plan::Plan plan = plan::make_plan(f.recipe("  auth_key: authkey.age\n  ssh: true\n"));
-    REQUIRE(plan.tailscale);
-    CHECK(plan.tailscale->up_args == std::vector<std::string>{"--ssh"});
+    plan::Plan plan = f.plan("  auth_key: authkey.age\n  ssh: true\n");
+    CHECK(f.recipe("  auth_key: authkey.age\n  ssh: true\n").up_args == std::vector<std::string>{"--ssh"});
     REQUIRE(plan.persisted.size() == 2);
     CHECK(plan.persisted[0].path == "/var/lib/app");
     CHECK(plan.persisted[1].path == "/var/lib/tailscale");
     CHECK(plan.persisted[1].directory);
     CHECK(plan.persisted[1].mode == std::optional<uint32_t>(0700));
 
-    plan::Plan covered = plan::make_plan(f.recipe("  auth_key: authkey.age\n", "[/var/lib]"));
+    plan::Plan covered = f.plan("  auth_key: authkey.age\n", "[/var/lib]");
     REQUIRE(covered.persisted.size() == 1);
     CHECK(covered.persisted[0].path == "/var/lib");
 
     std::string without = f.recipe_text("  auth_key: authkey.age\n");
     without = without.substr(0, without.find("tailscale:"));
-    plan::Plan plain =
-        plan::make_plan(spec::parse_recipe(without, (f.tmp.path / "r.yaml").string()));
-    CHECK_FALSE(plain.tailscale);
+    plan::Plan plain = features::make_plan(features::parse_recipe(without, (f.tmp.path / "r.yaml").string()));
+    CHECK(plain.features.size() == 1); // network only
     CHECK(plain.persisted.size() == 1);
 }
 
@@ -210,18 +215,18 @@ TEST_CASE("a rootfs without tailscale is refused", "[tailscale]") {
     TempDir tmp;
     fs::path root = tmp.path / "rootfs";
     write(root / "usr/lib/systemd/system/tailscaled.service", "[Service]\n");
-    CHECK_THROWS_WITH(stage::check_tailscale_rootfs(root),
+    CHECK_THROWS_WITH(features::tailscale::check_tailscale_rootfs(root),
                       Catch::StartsWith("the recipe enables tailscale but the rootfs has no "
                                         "tailscale CLI (/usr/bin/tailscale)"));
     write(root / "usr/bin/tailscale", "not executable");
-    CHECK_THROWS_WITH(stage::check_tailscale_rootfs(root), Catch::Contains("no tailscale CLI"));
+    CHECK_THROWS_WITH(features::tailscale::check_tailscale_rootfs(root), Catch::Contains("no tailscale CLI"));
     fs::permissions(root / "usr/bin/tailscale", fs::perms(0755));
-    CHECK_NOTHROW(stage::check_tailscale_rootfs(root));
+    CHECK_NOTHROW(features::tailscale::check_tailscale_rootfs(root));
     fs::remove(root / "usr/lib/systemd/system/tailscaled.service");
-    CHECK_THROWS_WITH(stage::check_tailscale_rootfs(root),
+    CHECK_THROWS_WITH(features::tailscale::check_tailscale_rootfs(root),
                       Catch::Contains("has no tailscaled.service"));
     write(root / "etc/systemd/system/tailscaled.service", "[Service]\n");
-    CHECK_NOTHROW(stage::check_tailscale_rootfs(root));
+    CHECK_NOTHROW(features::tailscale::check_tailscale_rootfs(root));
 }
 
 TEST_CASE("templates are filled in completely", "[tailscale]") {
@@ -234,14 +239,15 @@ TEST_CASE("templates are filled in completely", "[tailscale]") {
 TEST_CASE("the staged tree holds the encrypted key, the flags and the unit, never the plaintext",
           "[tailscale]") {
     Fixture f;
-    plan::Plan plan = plan::make_plan(
-        f.recipe("  auth_key: authkey.age\n  hostname: web-1\n  extra_args: [--accept-routes]\n"));
+    const std::string settings = "  auth_key: authkey.age\n  hostname: web-1\n  extra_args: [--accept-routes]\n";
+    plan::Plan plan = f.plan(settings);
     fs::path root = f.tmp.path / "rootfs";
     make_tailscale_rootfs(root);
     write(f.tmp.path / "lethe-decrypt", "\x7f"
                                         "ELF stand-in");
     std::string unit =
-        stage::install_tailscale(root, plan, lethe::test::source_dir() / "templates/tailscale",
+        features::tailscale::install_tailscale(root, f.recipe(settings), plan.persist_mount,
+                                               lethe::test::source_dir() / "templates/tailscale",
                                  f.tmp.path / "lethe-decrypt", 1700000000);
     CHECK(unit == "tailscale-autoconnect.service");
 

@@ -24,10 +24,10 @@ struct CapturedLog {
 
 TEST_CASE("a stage that ends normally is done, one left by an exception failed", "[util]") {
     CapturedLog log;
-    { lethe::Stage stage("copy"); }
+    { lethe::Timer timer("copy"); }
     CHECK(log.out.str().find("copy: done in ") != std::string::npos);
     try {
-        lethe::Stage stage("mkfs");
+        lethe::Timer timer("mkfs");
         throw std::runtime_error("disk full");
     } catch (const std::exception&) {
     }
@@ -38,7 +38,7 @@ TEST_CASE("a stage that ends normally is done, one left by an exception failed",
 TEST_CASE("a stage run while another exception unwinds is judged by its own end", "[util]") {
     CapturedLog log;
     struct Cleanup {
-        ~Cleanup() { lethe::Stage stage("cleanup"); } // runs during unwinding, ends normally
+        ~Cleanup() { lethe::Timer timer("cleanup"); } // runs during unwinding, ends normally
     };
     try {
         Cleanup cleanup;

@@ -1,0 +1,94 @@
+#include "stage/exposure.hpp"
+
+#include "util/error.hpp"
+
+#include <algorithm>
+#include <regex>
+#include <set>
+#include <sstream>
+
+namespace fs = std::filesystem;
+
+namespace lethe::stage {
+namespace {
+
+bool is_real_directory(const fs::path& path) {
+    std::error_code ec;
+    return fs::is_directory(fs::symlink_status(path, ec));
+}
+
+// Each component below the tree must be a directory, not a link.
+bool walkable(const fs::path& tree, const fs::path& relative) {
+    fs::path at = tree;
+    for (const auto& part : relative) {
+        at /= part;
+        if (!is_real_directory(at)) return false;
+    }
+    return true;
+}
+
+// "9.6" -> 96, whatever the process's locale says a decimal point is.
+int tenths(const std::string& score) {
+    size_t dot = score.find('.');
+    return std::stoi(score.substr(0, dot)) * 10 + (score[dot + 1] - '0');
+}
+
+} // namespace
+
+std::vector<std::string> enabled_services(const fs::path& tree) {
+    std::set<std::string> services;
+    for (const char* dir : {"etc/systemd/system", "usr/lib/systemd/system"}) {
+        if (!walkable(tree, dir)) continue;
+        for (const auto& wants : fs::directory_iterator(tree / dir)) {
+            if (wants.path().extension() != ".wants" || !is_real_directory(wants.path())) continue;
+            for (const auto& entry : fs::directory_iterator(wants.path()))
+                if (entry.path().extension() == ".service")
+                    services.insert(entry.path().filename().string());
+        }
+    }
+    return {services.begin(), services.end()};
+}
+
+exec::Command exposure_command(const fs::path& tree, const std::vector<std::string>& units) {
+    exec::Command command{
+        {"systemd-analyze", "security", "--offline=yes", "--root=" + tree.string(), "--no-pager"}};
+    command.argv.insert(command.argv.end(), units.begin(), units.end());
+    command.env = {{"LC_ALL", "C"}, {"SYSTEMD_COLORS", "0"}};
+    return command;
+}
+
+std::vector<Exposure> parse_exposure(const std::string& output) {
+    static const std::regex overall(
+        R"(^(?:->|\xE2\x86\x92) Overall exposure level for (\S+): ([0-9]+\.[0-9]) (\S+))");
+    std::vector<Exposure> out;
+    std::istringstream in(output);
+    for (std::string line; std::getline(in, line);) {
+        std::smatch match;
+        if (std::regex_search(line, match, overall))
+            out.push_back({match[1].str(), tenths(match[2].str()) / 10.0, match[3].str()});
+    }
+    return out;
+}
+
+std::vector<Exposure> measure_exposure(exec::CommandRunner& runner, const fs::path& tree,
+                                       const std::vector<std::string>& units) {
+    if (units.empty()) return {};
+    std::vector<Exposure> exposures = parse_exposure(runner.run(exposure_command(tree, units)));
+    for (const auto& unit : units)
+        if (std::none_of(exposures.begin(), exposures.end(),
+                         [&](const Exposure& e) { return e.unit == unit; }))
+            fail("systemd-analyze security rated no exposure for {} (systemd 252 or later does it "
+                 "offline)",
+                 unit);
+    return exposures;
+}
+
+std::vector<Exposure> most_exposed(std::vector<Exposure> exposures, size_t count) {
+    std::sort(exposures.begin(), exposures.end(), [](const Exposure& a, const Exposure& b) {
+        return a.score != b.score ? a.score > b.score : a.unit < b.unit;
+    });
+    if (exposures.size() > count) exposures.resize(count);
+    return exposures;
+}
+
+} // namespace lethe::stage

@@ -1,0 +1,104 @@
+// Service exposure (builder/stage/exposure): the services an image enables,
+// the systemd-analyze command line, and its output as systemd 252 prints it
+// (captured from a Debian 12 rootfs in tests/unit/captures/).
+
+#include "features/firewall/staging.hpp"
+#include "stage/exposure.hpp"
+#include "test_support.hpp"
+#include "util/error.hpp"
+#include "util/file.hpp"
+
+#include <catch2/catch.hpp>
+
+using namespace lethe;
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string capture(const char* name) {
+    return read_file(test::source_dir() / "tests/unit/captures" / name);
+}
+
+std::vector<std::string> summary(const std::vector<stage::Exposure>& exposures) {
+    std::vector<std::string> out;
+    for (const auto& e : exposures)
+        out.push_back(fmt::format("{} {:.1f} {}", e.unit, e.score, e.rating));
+    return out;
+}
+
+} // namespace
+
+TEST_CASE("exposure: the overall scores of systemd-analyze security", "[exposure]") {
+    CHECK(summary(stage::parse_exposure(capture("systemd-analyze-security-c.txt"))) ==
+          std::vector<std::string>{"ssh.service 9.6 UNSAFE", "systemd-networkd.service 2.8 OK",
+                                   "getty@tty1.service 9.6 UNSAFE"});
+    CHECK(summary(stage::parse_exposure(capture("systemd-analyze-security-utf8.txt"))) ==
+          std::vector<std::string>{"ssh.service 9.6 UNSAFE", "systemd-networkd.service 2.8 OK"});
+    CHECK(stage::parse_exposure("Unit cron.service not found.\n").empty());
+    CHECK(stage::parse_exposure("-> Overall exposure level for a.service: 10.0 UNSAFE :-{\n")[0]
+              .score == 10.0);
+}
+
+TEST_CASE("exposure: the command, and every unit must get a score", "[exposure]") {
+    exec::RecordingRunner runner;
+    runner.canned_output = capture("systemd-analyze-security-c.txt");
+    auto exposures =
+        stage::measure_exposure(runner, "/work/tree", {"ssh.service", "systemd-networkd.service"});
+    REQUIRE(runner.commands.size() == 1);
+    CHECK(exec::to_string(runner.commands[0]) ==
+          "systemd-analyze security --offline=yes --root=/work/tree "
+          "--no-pager ssh.service systemd-networkd.service");
+    CHECK(runner.commands[0].env.at("LC_ALL") == "C");
+    CHECK(exposures.size() == 3);
+    CHECK_THROWS_WITH(
+        stage::measure_exposure(runner, "/work/tree", {"cron.service"}),
+        Catch::StartsWith("systemd-analyze security rated no exposure for cron.service"));
+    CHECK(stage::measure_exposure(runner, "/work/tree", {}).empty());
+    CHECK(runner.commands.size() == 2); // nothing run for no units
+
+    CHECK(summary(stage::most_exposed(exposures, 2)) ==
+          std::vector<std::string>{"getty@tty1.service 9.6 UNSAFE", "ssh.service 9.6 UNSAFE"});
+    CHECK(stage::most_exposed(exposures, 10).back().unit == "systemd-networkd.service");
+}
+
+TEST_CASE("exposure: the enabled services of a tree, links read and never followed", "[exposure]") {
+    test::TempDir tree;
+    fs::path etc = tree.path / "etc/systemd/system", usr = tree.path / "usr/lib/systemd/system";
+    fs::create_directories(etc / "multi-user.target.wants");
+    fs::create_directories(etc / "sysinit.target.wants");
+    fs::create_directories(usr / "multi-user.target.wants");
+    fs::create_symlink("/usr/lib/systemd/system/ssh.service",
+                       etc / "multi-user.target.wants/ssh.service");
+    fs::create_symlink("/lib/systemd/system/lethe-firewall.service",
+                       etc / "sysinit.target.wants/lethe-firewall.service");
+    fs::create_symlink("/etc/systemd/system/remote-fs.target",
+                       etc / "multi-user.target.wants/remote-fs.target");
+    fs::create_symlink("../dbus.service", usr / "multi-user.target.wants/dbus.service");
+    fs::create_symlink("/usr/lib/systemd/system/ssh.service",
+                       usr / "multi-user.target.wants/ssh.service");
+    // A .wants that is a link (to the build machine's, in a hostile rootfs) is not read.
+    fs::create_symlink("/etc/systemd/system/multi-user.target.wants", etc / "default.target.wants");
+    CHECK(stage::enabled_services(tree.path) ==
+          std::vector<std::string>{"dbus.service", "lethe-firewall.service", "ssh.service"});
+    fs::remove_all(tree.path / "etc");
+    fs::create_symlink("/etc", tree.path / "etc");
+    CHECK(stage::enabled_services(tree.path) ==
+          std::vector<std::string>{"dbus.service", "ssh.service"});
+}
+
+TEST_CASE("exposure: lethe-firewall.service as systemd rates it", "[exposure][firewall]") {
+    if (!exec::tool_exists("systemd-analyze")) {
+        WARN("systemd-analyze is not installed: not measured");
+        return;
+    }
+    test::TempDir tree;
+    firewall::FirewallPlan plan;
+    auto staged = firewall::staging(
+        plan, read_file(test::source_dir() / "templates/firewall/lethe-firewall.service"));
+    test::write(tree.path / "usr/lib/systemd/system/lethe-firewall.service", staged.units[0].text);
+    exec::SystemRunner runner;
+    auto exposures = stage::measure_exposure(runner, tree.path, {"lethe-firewall.service"});
+    REQUIRE(exposures.size() == 1);
+    CHECK(exposures[0].score <= 2.0);
+    CHECK(exposures[0].rating == "OK");
+}
