@@ -102,12 +102,23 @@ struct Rootfs {
     std::string source_hash; // sha256 of the tarball, or empty for a directory
 };
 
+// An empty rootfs would only fail later as "no kernel", which misleads.
+stage::ExtractStats require_files(const stage::ExtractStats& stats, const std::string& what, const Path& path) {
+    if (stats.files + stats.symlinks + stats.hardlinks == 0)
+        fail_input("the rootfs {} '{}' holds no files ({} directories, nothing else): give a root filesystem "
+                   "with its kernel, e.g. one made by mmdebstrap or `tar -C ROOT -cf rootfs.tar .`",
+                   what, path.string(), stats.directories);
+    return stats;
+}
+
 Rootfs stage_rootfs(const plan::Plan& plan, const BuildOptions& options, const Path& tree, exec::CommandRunner& runner) {
     Timer timer("stage the root filesystem");
     Rootfs rootfs{tree, {}};
     Path archive = plan.rootfs.path;
     switch (plan.rootfs.kind) {
-    case spec::RootfsSource::Kind::directory: stage::copy_tree(plan.rootfs.path, tree); return rootfs;
+    case spec::RootfsSource::Kind::directory:
+        require_files(stage::copy_tree(plan.rootfs.path, tree), "directory", plan.rootfs.path);
+        return rootfs;
     case spec::RootfsSource::Kind::mmdebstrap: {
         stage::DebianSource debian{plan.rootfs.suite, plan.rootfs.packages, plan.rootfs.variant, plan.rootfs.mirror,
                                    std::string(plan.target->debian_architecture)};
@@ -118,7 +129,7 @@ Rootfs stage_rootfs(const plan::Plan& plan, const BuildOptions& options, const P
     case spec::RootfsSource::Kind::tarball: break;
     }
     rootfs.source_hash = sha256_file(archive);
-    auto stats = stage::extract_archive(archive, tree);
+    auto stats = require_files(stage::extract_archive(archive, tree), "archive", archive);
     spdlog::info("extracted {} files, {} directories, {} links ({})", stats.files, stats.directories,
                  stats.symlinks + stats.hardlinks, human_size(stats.bytes));
     return rootfs;
