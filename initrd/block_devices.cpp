@@ -2,8 +2,11 @@
 
 #include "initrd/console_log.hpp"
 #include "initrd/failure.hpp"
+#include "initrd/fs_util.hpp"
 
 #include <blkid/blkid.h>
+#include <climits>
+#include <cstdlib>
 #include <cstring>
 #include <dirent.h>
 #include <strings.h>
@@ -20,6 +23,43 @@ std::vector<std::string> block_device_names() {
         if (entry->d_name[0] != '.') names.push_back(entry->d_name);
     closedir(dir);
     return names;
+}
+
+std::string base_name(const std::string& path) { return path.substr(path.rfind('/') + 1); }
+
+std::string first_line(const std::string& path) {
+    std::string text = read_text_file(path);
+    return text.substr(0, text.find('\n'));
+}
+
+// The partitions of DISK (/dev/vda): its sysfs directory's entries that have a
+// `partition` file (vda1, vda2).
+std::vector<std::string> partitions_of(const std::string& disk) {
+    std::vector<std::string> partitions;
+    std::string sys = "/sys/class/block/" + base_name(disk) + "/";
+    for (const auto& name : block_device_names())
+        if (exists(sys + name + "/partition")) partitions.push_back(name);
+    return partitions;
+}
+
+// Why the partitions still MISSING did not appear, with the disks of those that did.
+std::string describe_missing(const std::vector<WantedPartition>& wanted, const std::vector<std::string>& devices,
+                             int timeout_seconds) {
+    std::vector<WantedPartition> missing;
+    std::vector<DiskListing> disks;
+    for (size_t i = 0; i < wanted.size(); ++i) {
+        if (devices[i].empty()) {
+            missing.push_back(wanted[i]);
+            continue;
+        }
+        try {
+            std::string disk = disk_of(devices[i]).disk;
+            disks.push_back({disk, wanted[i].what, partitions_of(disk)});
+        } catch (const Failure&) {
+            // not a partition (a whole disk found by UUID=): no listing
+        }
+    }
+    return missing_partitions_message(timeout_seconds, missing, disks, block_device_names());
 }
 
 // The probe value a tag names: PARTUUID is GPT's partition entry UUID, etc.
@@ -54,12 +94,6 @@ bool matches(const std::string& device, const std::string& tag) {
     return found;
 }
 
-std::string join_names(const std::vector<std::string>& names) {
-    std::string out;
-    for (const auto& name : names) out += (out.empty() ? "" : ", ") + name;
-    return out.empty() ? "none" : out;
-}
-
 } // namespace
 
 std::string find_tagged_device(const std::string& tag) {
@@ -70,24 +104,39 @@ std::string find_tagged_device(const std::string& tag) {
     return {};
 }
 
-std::vector<std::string> wait_for_devices(const std::vector<std::string>& tags, int timeout_seconds,
-                                          const std::function<void()>& before_poll) {
-    std::vector<std::string> devices(tags.size());
+FoundPartitions wait_for_partitions(const std::vector<WantedPartition>& wanted, int timeout_seconds,
+                                    const std::function<void()>& before_poll) {
+    FoundPartitions found{std::vector<std::string>(wanted.size()), {}};
     double deadline = seconds_since_boot() + timeout_seconds;
     for (;;) {
         if (before_poll) before_poll();
-        std::vector<std::string> missing;
-        for (size_t i = 0; i < tags.size(); ++i) {
-            if (devices[i].empty()) devices[i] = find_tagged_device(tags[i]);
-            if (devices[i].empty()) missing.push_back(tags[i]);
+        bool all = true;
+        for (size_t i = 0; i < wanted.size(); ++i) {
+            if (found.devices[i].empty()) found.devices[i] = find_tagged_device(wanted[i].tag);
+            all = all && !found.devices[i].empty();
         }
-        if (missing.empty()) return devices;
-        if (seconds_since_boot() >= deadline)
-            fail("timed out after " + std::to_string(timeout_seconds) + " s waiting for " + join_names(missing) +
-                 "; block devices present: " + join_names(block_device_names()));
+        if (all) return found;
+        if (seconds_since_boot() >= deadline) {
+            found.missing = describe_missing(wanted, found.devices, timeout_seconds);
+            return found;
+        }
         const timespec poll_interval{0, 100'000'000};
         nanosleep(&poll_interval, nullptr);
     }
+}
+
+// sysfs knows which disk a partition is on: /sys/class/block/vda3 links to
+// .../block/vda/vda3, and vda3/partition holds its number.
+DiskPartition disk_of(const std::string& device) {
+    std::string sys = "/sys/class/block/" + base_name(device);
+    if (!exists(sys + "/partition")) fail(device + " is not a partition of a disk");
+    DiskPartition result;
+    result.number = static_cast<unsigned>(std::strtoul(first_line(sys + "/partition").c_str(), nullptr, 10));
+    char resolved[PATH_MAX];
+    if (!realpath(sys.c_str(), resolved)) fail_errno("cannot resolve", sys);
+    std::string path = resolved;
+    result.disk = "/dev/" + base_name(path.substr(0, path.rfind('/')));
+    return result;
 }
 
 } // namespace lethe::init

@@ -1,14 +1,13 @@
 #include "initrd/grow_persist.hpp"
 
+#include "initrd/block_devices.hpp"
 #include "initrd/console_log.hpp"
 #include "initrd/ext4_resize.hpp"
 #include "initrd/failure.hpp"
 #include "initrd/fs_util.hpp"
 #include "initrd/gpt_grow.hpp"
 
-#include <climits>
 #include <cstdint>
-#include <cstdlib>
 #include <exception>
 #include <fcntl.h>
 #include <linux/blkpg.h>
@@ -18,32 +17,6 @@
 
 namespace lethe::init {
 namespace {
-
-std::string base_name(const std::string& path) { return path.substr(path.rfind('/') + 1); }
-
-std::string first_line(const std::string& path) {
-    std::string text = read_text_file(path);
-    return text.substr(0, text.find('\n'));
-}
-
-struct DiskPartition {
-    std::string disk;   // /dev/vda
-    unsigned number = 0; // 3 for /dev/vda3
-};
-
-// sysfs knows which disk a partition is on: /sys/class/block/vda3 links to
-// .../block/vda/vda3, and vda3/partition holds its number.
-DiskPartition disk_of(const std::string& device) {
-    std::string sys = "/sys/class/block/" + base_name(device);
-    if (!exists(sys + "/partition")) fail(device + " is not a partition of a disk");
-    DiskPartition result;
-    result.number = static_cast<unsigned>(std::strtoul(first_line(sys + "/partition").c_str(), nullptr, 10));
-    char resolved[PATH_MAX];
-    if (!realpath(sys.c_str(), resolved)) fail_errno("cannot resolve", sys);
-    std::string path = resolved;
-    result.disk = "/dev/" + base_name(path.substr(0, path.rfind('/')));
-    return result;
-}
 
 uint64_t device_bytes(int fd, const std::string& device) {
     uint64_t bytes = 0;

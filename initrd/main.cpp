@@ -7,6 +7,7 @@
 #include "initrd/device_modules.hpp"
 #include "initrd/failure.hpp"
 #include "initrd/fs_util.hpp"
+#include "initrd/fsck_status.hpp"
 #include "initrd/grow_persist.hpp"
 #include "initrd/kernel_modules.hpp"
 #include "initrd/mount_options.hpp"
@@ -15,6 +16,7 @@
 #include "initrd/switch_root.hpp"
 #include "initrd/tree_ops.hpp"
 
+#include <array>
 #include <cstdio>
 #include <cstring>
 #include <exception>
@@ -90,19 +92,30 @@ void copy_factory_trees(const InitConfig& config) {
     }
 }
 
-// e2fsck runs chrooted in the new root (its libraries are in /usr) while
-// lethe-init copies the factory trees: the guest has more than one CPU, and
-// under emulation e2fsck's start alone takes a third of a second.
-void start_check(Progress& progress, const std::string& device) {
-    const InitConfig& config = progress.config;
-    if (config.fsck.empty()) return;
+// The image's e2fsck with ARGS, chrooted in the new root (its libraries are
+// in /usr), not waited for.
+void start_fsck(Progress& progress, const std::vector<std::string>& args) {
+    std::vector<std::string> argv{progress.config.fsck};
+    argv.insert(argv.end(), args.begin(), args.end());
     bind_api_filesystems(new_root); // e2fsck needs /dev and /proc in its root
     try {
-        progress.check = start_program({config.fsck, "-p", device}, {new_root, false});
+        progress.check = start_program(argv, {new_root, false});
     } catch (const Failure&) {
         unbind_api_filesystems(new_root);
         throw;
     }
+}
+
+// e2fsck -p runs while lethe-init copies the factory trees: the guest has
+// more than one CPU, and under emulation e2fsck's start alone takes a third
+// of a second.
+void start_check(Progress& progress, const std::string& device) {
+    const InitConfig& config = progress.config;
+    if (config.fsck.empty()) {
+        log_step("the image has no e2fsck: %s will be mounted unchecked", device.c_str());
+        return;
+    }
+    start_fsck(progress, {"-p", device});
     log_step("started %s -p %s", config.fsck.c_str(), device.c_str());
 }
 
@@ -122,17 +135,33 @@ int wait_for_check(Progress& progress) {
     return status;
 }
 
-// e2fsck -p status bits: 1 errors fixed, 2 reboot advised (only matters for a
-// mounted file system, which this one is not yet), 4 and up errors left.
+// What e2fsck -p cannot fix alone (an unreadable superblock is status 8), e2fsck
+// -f -y may: nobody is at a server's console to answer its questions, and a
+// persistent partition that never mounts is a machine that never boots.
+void repair_persistent(Progress& progress, const std::string& device, const std::string& preen_result) {
+    const std::string& fsck = progress.config.fsck;
+    log_step("%s; repairing it with %s -f -y, which answers yes to every fix and falls back to a backup "
+             "superblock", preen_result.c_str(), fsck.c_str());
+    start_fsck(progress, {"-f", "-y", device});
+    int status = wait_for_check(progress);
+    if (!fsck_passed(status))
+        fail("cannot repair the persistent partition " + device + ": " + fsck + " -f -y exited " +
+             describe_fsck_status(status) + "; it needs a manual check");
+    log_step("repaired the persistent partition %s: %s -f -y exited %s", device.c_str(), fsck.c_str(),
+             describe_fsck_status(status).c_str());
+}
+
 void finish_check(Progress& progress, const std::string& device) {
     const std::string& fsck = progress.config.fsck;
     int status = wait_for_check(progress);
     if (status < 0) return;
-    if (status >= 4)
-        fail(fsck + " -p " + device + " failed with status " + std::to_string(status) +
-             ": the persistent partition needs a manual check");
-    log_step("checked %s (%s -p: status %d%s)", device.c_str(), fsck.c_str(), status,
-             status & 1 ? ", errors fixed" : "");
+    if (fsck_passed(status)) {
+        log_step("checked %s: %s -p exited %s", device.c_str(), fsck.c_str(), describe_fsck_status(status).c_str());
+        return;
+    }
+    std::string result = fsck + " -p " + device + " exited " + describe_fsck_status(status);
+    if (!fsck_may_repair(status)) fail(result + ": the persistent partition needs a manual check");
+    repair_persistent(progress, device, result);
 }
 
 // Only after e2fsck has finished: it must not check a mounted file system.
@@ -150,6 +179,30 @@ void bind_persisted_paths(const InitConfig& config) {
     log_step("bound %zu persisted paths from %s", config.binds.size(), config.persist_mount.c_str());
 }
 
+// The /usr and persistent partitions, or a failure naming what is missing.
+// Without the persistent partition /usr is mounted all the same, and the
+// usr-merge links made, so that a rescue shell can run from the image.
+std::array<std::string, 2> find_partitions(Progress& progress) {
+    const InitConfig& config = progress.config;
+    std::vector<DeviceModule> device_modules = config.device_modules;
+    FoundPartitions found =
+        wait_for_partitions({{config.usr.tag, "/usr"}, {config.persist.tag, "the persistent partition"}},
+                            config.timeout_seconds, [&] { load_device_modules(device_modules); });
+    const std::string &usr = found.devices[0], &persist = found.devices[1];
+    if (!usr.empty() && persist.empty()) {
+        try {
+            mount_new_root(progress, usr);
+            make_links_and_directories(config);
+        } catch (const Failure& error) {
+            log_error("%s", error.what()); // the missing partition is still the failure to report
+        }
+    }
+    if (!found.missing.empty()) fail(found.missing);
+    log_step("found %s (%s) and %s (%s)", usr.c_str(), config.usr.tag.c_str(), persist.c_str(),
+             config.persist.tag.c_str());
+    return {usr, persist};
+}
+
 [[noreturn]] void boot(Progress& progress, int argc, char** argv) {
     mount_api_filesystems();
     attach_console();
@@ -157,21 +210,17 @@ void bind_persisted_paths(const InitConfig& config) {
     progress.config = parse_init_config(read_text_file(config_path));
     const InitConfig& config = progress.config;
     load_modules(config);
-    std::vector<DeviceModule> device_modules = config.device_modules;
-    auto devices = wait_for_devices({config.usr.tag, config.persist.tag}, config.timeout_seconds,
-                                    [&] { load_device_modules(device_modules); });
-    log_step("found %s (%s) and %s (%s)", devices[0].c_str(), config.usr.tag.c_str(), devices[1].c_str(),
-             config.persist.tag.c_str());
+    auto [usr, persist] = find_partitions(progress);
     // Before anything reads or mounts the persistent partition (e2fsck included).
-    if (config.grow_persist) grow_persist_partition(devices[1]);
-    mount_new_root(progress, devices[0]);
+    if (config.grow_persist) grow_persist_partition(persist);
+    mount_new_root(progress, usr);
     make_links_and_directories(config);
-    start_check(progress, devices[1]);
+    start_check(progress, persist);
     copy_factory_trees(config);
-    finish_check(progress, devices[1]);
-    mount_persistent(config, devices[1]);
+    finish_check(progress, persist);
+    mount_persistent(config, persist);
     if (config.grow_persist)
-        grow_persist_filesystem(devices[1], join(new_root, config.persist_mount), config.persist_mount);
+        grow_persist_filesystem(persist, join(new_root, config.persist_mount), config.persist_mount);
     bind_persisted_paths(config);
     check_init(new_root, config.init);
     move_api_filesystems(new_root);
@@ -192,7 +241,10 @@ void bind_persisted_paths(const InitConfig& config) {
 // image's shell), else in the initrd if it happens to carry /bin/sh.
 void run_rescue_shell(Progress& progress) {
     const std::string& rescue = progress.config.rescue;
-    if (rescue.empty()) return;
+    if (rescue.empty()) {
+        log_step("no rescue shell: the layout's initrd.rescue_shell is off");
+        return;
+    }
     RunOptions options{"", true};
     std::string shell = "/bin/sh";
     if (progress.usr_mounted && exists(join(new_root, rescue))) {

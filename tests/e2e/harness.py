@@ -36,18 +36,21 @@ def run(argv, **kwargs):
     return subprocess.run([str(a) for a in argv], check=True, **kwargs)
 
 
-def make_tiny_rootfs(work):
+def make_tiny_rootfs(work, e2fsck=False):
     """The busybox rootfs with Debian's cloud kernel (make-tiny-rootfs.sh) in
-    WORK/rootfs; tiny recipes name it as `rootfs: {directory: rootfs}`."""
+    WORK/rootfs; tiny recipes name it as `rootfs: {directory: rootfs}`. With
+    E2FSCK, the host's e2fsck is in it, and lethe-init checks the persistent
+    partition at boot."""
     rootfs = os.path.join(work, "rootfs")
     script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "make-tiny-rootfs.sh")
-    run([script, rootfs], stdout=subprocess.DEVNULL)
+    run([script, rootfs] + (["--e2fsck"] if e2fsck else []), stdout=subprocess.DEVNULL)
     return rootfs
 
 
-def write_tiny_recipe(work, outputs="[qcow2]", persist_size="64M"):
+def write_tiny_recipe(work, outputs="[qcow2]", persist_size="64M", initrd_timeout=20):
     """WORK/tiny.yaml: the tiny rootfs (make_tiny_rootfs) on an erofs /usr,
-    with /var/lib persisted on an ext4 of PERSIST_SIZE. Returns its path."""
+    with /var/lib persisted on an ext4 of PERSIST_SIZE; lethe-init waits
+    INITRD_TIMEOUT seconds for the partitions. Returns its path."""
     recipe = os.path.join(work, "tiny.yaml")
     with open(recipe, "w") as f:
         f.write(f"""name: tiny
@@ -64,7 +67,7 @@ layout:
     partition: persist
     mount: /persist
     directories: [/var/lib]
-  initrd: {{timeout: 20}}
+  initrd: {{timeout: {initrd_timeout}}}
 outputs: {outputs}
 """)
     return recipe
@@ -76,33 +79,46 @@ def lethe_build(lethe, recipe, outdir, env=None):
     print(f"built {recipe} in {time.monotonic() - started:.1f} s", flush=True)
 
 
-def boot(lethe, kernel, initrd, disk, cmdline="console=ttyS0", timeout=300, memory=1024, log=None, extra=()):
-    """Boots with direct kernel boot through `lethe boot --direct`, without a
-    NIC and with -no-reboot (so a guest that reboots ends the test) plus the
-    QEMU arguments in EXTRA, until the guest powers off; returns the serial
-    console output."""
-    log = log or os.path.join(os.path.dirname(os.path.abspath(str(disk))), "console.log")
+def direct_boot_flags(kernel, initrd, cmdline, extra):
+    """`lethe boot` flags for a direct kernel boot without a NIC, with
+    -no-reboot (so a guest that reboots ends the test) and the QEMU arguments
+    in EXTRA."""
     # auto: lethe boot probes KVM and, when the guest still dies under it
     # ("KVM internal error" on some nested hosts), boots again under TCG.
     # LETHE_QEMU_ACCEL=kvm or tcg forces one.
     accel = os.environ.get("LETHE_QEMU_ACCEL", "auto")
-    return lethe_boot(lethe, disk, log, "--kernel", kernel, "--initrd", initrd, "--append", cmdline,
-                      "--network", "none", "--accel", accel, "--", "-no-reboot", *extra,
-                      timeout=timeout, memory=memory)
+    return ["--kernel", kernel, "--initrd", initrd, "--append", cmdline, "--network", "none", "--accel", accel,
+            "--", "-no-reboot", *extra]
 
 
-def lethe_boot(lethe, image, log, *flags, timeout=300, memory=1024):
-    """`lethe boot IMAGE` from the disk's own boot loader (no -kernel) until
-    the guest powers off; FLAGS such as "--firmware", "uefi", "--disk", "scsi".
-    Returns the serial console output."""
+def boot(lethe, kernel, initrd, disk, cmdline="console=ttyS0", timeout=300, memory=1024, log=None, extra=()):
+    """Boots with direct kernel boot through `lethe boot --direct`
+    (direct_boot_flags) until the guest powers off; returns the serial
+    console output."""
+    log = log or os.path.join(os.path.dirname(os.path.abspath(str(disk))), "console.log")
+    return lethe_boot(lethe, disk, log, *direct_boot_flags(kernel, initrd, cmdline, extra), timeout=timeout,
+                      memory=memory)
+
+
+def lethe_boot_argv(lethe, image, log, *flags, timeout=300, memory=1024):
+    """The `lethe boot` command line of lethe_boot, for a test that runs it
+    itself (test_boot_faults.py kills its QEMU); skips without QEMU."""
     if shutil.which("qemu-system-x86_64") is None:
         skip("qemu-system-x86_64 is not installed")
     if os.path.exists(log):
         os.remove(log)
     argv = [lethe, "boot", image, "--console-log", log, "--timeout", str(timeout), "--memory", str(memory), *flags]
     print("+ " + " ".join(str(a) for a in argv), flush=True)
+    return [str(a) for a in argv]
+
+
+def lethe_boot(lethe, image, log, *flags, timeout=300, memory=1024):
+    """`lethe boot IMAGE` from the disk's own boot loader (no -kernel) until
+    the guest powers off; FLAGS such as "--firmware", "uefi", "--disk", "scsi".
+    Returns the serial console output."""
+    argv = lethe_boot_argv(lethe, image, log, *flags, timeout=timeout, memory=memory)
     started = time.monotonic()
-    status = subprocess.run([str(a) for a in argv], stdin=subprocess.DEVNULL).returncode
+    status = subprocess.run(argv, stdin=subprocess.DEVNULL).returncode
     console = open(log, errors="replace").read() if os.path.exists(log) else ""
     if status != 0:
         print(console[-4000:])

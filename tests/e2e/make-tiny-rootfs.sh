@@ -3,9 +3,12 @@
 # userland, Debian 12's cloud kernel (from fetch-kernel.sh) with the modules
 # that disks and filesystems need, and a PID 1 that reports what the booted
 # system looks like on the serial console, then powers off.
-#   make-tiny-rootfs.sh OUTDIR
+#   make-tiny-rootfs.sh OUTDIR [--e2fsck]
+# --e2fsck adds the host's e2fsck and the libraries it links, so lethe-init
+# checks the persistent partition as it does on a Debian image.
 set -euo pipefail
 out=$1
+with_e2fsck=${2:-}
 here=$(cd "$(dirname "$0")" && pwd)
 kernel_root=$("$here/fetch-kernel.sh")
 version=$(ls "$kernel_root/lib/modules")
@@ -22,6 +25,19 @@ cp /bin/busybox "$out/usr/bin/busybox"
 for applet in $(/bin/busybox --list); do
   [ -e "$out/usr/bin/$applet" ] || ln -s busybox "$out/usr/bin/$applet"
 done
+
+if [ "$with_e2fsck" = --e2fsck ]; then
+  # ld.so is /lib64/ld-linux-x86-64.so.2 in the binary: /lib64 is a usr-merge
+  # link like /lib. Libraries go to /usr, wherever the host keeps them.
+  mkdir -p "$out/usr/lib64"
+  ln -s usr/lib64 "$out/lib64"
+  cp /sbin/e2fsck "$out/usr/sbin/e2fsck"
+  for lib in $(ldd /sbin/e2fsck | awk '$2 == "=>" && $3 ~ /^\// {print $3} $1 ~ /^\// {print $1}'); do
+    target="$out/usr/${lib#/usr/}"
+    mkdir -p "$(dirname "$target")"
+    cp -L "$lib" "$target"
+  done
+fi
 
 cp "$kernel_root/boot/vmlinuz-$version" "$out/boot/"
 modules="$out/usr/lib/modules/$version"

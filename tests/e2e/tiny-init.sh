@@ -31,5 +31,28 @@ report BOOTS "$boots"
 echo "written on boot $boots" > /var/lib/marker
 echo "written on boot $boots" > /root/marker
 sync
+# The power cut of test_boot_faults.py, asked for on the kernel command line:
+# a file written and synced, then another appended to without sync until the
+# host kills QEMU. Later boots report what the power cut left.
+sha() { sha256sum < "$1" | cut -d ' ' -f 1; }
+if [ -e /var/lib/synced ]; then
+  report SYNCED-NOW "$(sha /var/lib/synced)"
+  report UNSYNCED-BYTES "$([ -e /var/lib/unsynced ] && wc -c < /var/lib/unsynced || echo none)"
+fi
+case " $(cat /proc/cmdline) " in
+*" lethe.test=power-cut "*)
+  head -c 4194304 /dev/urandom > /var/lib/synced
+  sync
+  report SYNCED "$(sha /var/lib/synced)"
+  # Written back from the first MiB on, so the disk is busy when the power goes.
+  echo 1048576 > /proc/sys/vm/dirty_background_bytes
+  mib=0
+  while :; do
+    head -c 1048576 /dev/urandom >> /var/lib/unsynced
+    mib=$((mib + 1))
+    report UNSYNCED-MIB "$mib"
+  done
+  ;;
+esac
 report END "$$"
 poweroff -f
