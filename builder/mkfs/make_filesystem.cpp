@@ -5,6 +5,7 @@
 
 #include "util/error.hpp"
 
+#include <climits>
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -26,10 +27,14 @@ std::vector<std::string> without_source_date_epoch(std::vector<std::string> argv
     return argv;
 }
 
+// mkfs.erofs joins the source directory and each path below it into one
+// buffer of PATH_MAX: run in the source as ".", paths as long as the image
+// itself allows (PATH_MAX less "./") fit whatever the work directory's name.
 std::vector<exec::Command> erofs(const FilesystemJob& job) {
     exec::Command c{without_source_date_epoch({"mkfs.erofs", "--quiet", "-U" + job.uuid, "-T" + epoch_text(job)})};
     if (!job.compression.empty() && job.compression != "none") c.argv.push_back("-z" + job.compression);
-    c.argv.insert(c.argv.end(), {job.image.string(), job.source.string()});
+    c.argv.insert(c.argv.end(), {std::filesystem::absolute(job.image).string(), "."});
+    c.cwd = std::filesystem::absolute(job.source).string();
     return {c};
 }
 
@@ -122,7 +127,34 @@ std::vector<exec::Command> mkfs_commands(const FilesystemJob& job) {
     fail("internal error: no way to make a '{}' filesystem", job.type);
 }
 
+void check_erofs_tree(const std::filesystem::path& source) {
+    // erofs-utils 1.5 (Debian 12) fails on a name of NAME_MAX bytes with a
+    // bare "No such file or directory"; Linux and the other filesystems take it.
+    constexpr size_t longest_name = NAME_MAX - 1, longest_path = PATH_MAX - 3; // "./" and the NUL
+    std::error_code ec;
+    for (auto it = std::filesystem::recursive_directory_iterator(source, ec);
+         !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
+        std::string relative = it->path().lexically_relative(source).string();
+        if (it->path().filename().string().size() > longest_name)
+            fail_input("'{}' (in the tree of an erofs partition) has a name of {} bytes, which mkfs.erofs 1.5 "
+                       "(erofs-utils of Debian 12) cannot store (it takes at most {}): shorten the name, or give "
+                       "this partition filesystem: squashfs",
+                       relative, it->path().filename().string().size(), longest_name);
+        if (relative.size() > longest_path)
+            fail_input("'{}...' (in the tree of an erofs partition) is a path of {} bytes; mkfs.erofs takes at "
+                       "most {} (PATH_MAX is {}): shorten it",
+                       relative.substr(0, 64), relative.size(), longest_path, PATH_MAX);
+    }
+    if (ec == std::errc::filename_too_long)
+        fail_input("a path below '{}' is longer than PATH_MAX ({} bytes) with the work directory's name in "
+                   "front, so lethe cannot check it for mkfs.erofs: shorten it, or use a shorter --work-dir",
+                   source.string(), PATH_MAX);
+    if (ec) fail_errno("cannot read", source.string(), ec.value());
+}
+
 void make_filesystem(const FilesystemJob& job, exec::CommandRunner& runner) {
+    if (catalog::filesystem_kind(job.type).id == catalog::FilesystemId::erofs && !job.source.empty())
+        check_erofs_tree(job.source);
     std::error_code ec;
     std::filesystem::remove(job.image, ec);
     for (const auto& command : mkfs_commands(job)) runner.run(command);

@@ -26,7 +26,11 @@ struct FilesystemJob {
 // The commands that make the filesystem, in order. Pure, for tests.
 std::vector<exec::Command> mkfs_commands(const FilesystemJob& job);
 
-// Runs mkfs_commands, then, for ext4 with a source tree, resets every inode's
+// Refuses (exit 2, naming the path) a tree that mkfs.erofs cannot store:
+// a name of 255 bytes, a path longer than PATH_MAX below the tree.
+void check_erofs_tree(const std::filesystem::path& source);
+
+// Runs mkfs_commands (after check_erofs_tree for erofs), then, for ext4 with a source tree, resets every inode's
 // times to the epoch, so the same tree and epoch give the same bytes.
 void make_filesystem(const FilesystemJob& job, exec::CommandRunner& runner);
 

@@ -218,3 +218,30 @@ TEST_CASE("vfat from the same tree made in another order is the same bytes (real
                                       {{"MTOOLS_SKIP_CHECK", "1"}}});
     CHECK_THAT(listing, Catch::Contains("::/EFI/BOOT/b.efi"));
 }
+
+TEST_CASE("erofs runs in its tree, so deep paths fit; a 255-byte name is refused up front", "[fs]") {
+    mkfs::FilesystemJob job{"erofs", "usr", "499b5caf-7a37-43be-bdc3-4942e1dc3c7f", "lz4hc", "/tree", "/usr.img", 0, 0};
+    auto commands = mkfs::mkfs_commands(job);
+    REQUIRE(commands.size() == 1);
+    CHECK(commands[0].cwd == "/tree");
+    CHECK(commands[0].argv.back() == ".");
+    CHECK(commands[0].argv[commands[0].argv.size() - 2] == "/usr.img");
+
+    TempDir tmp;
+    stdfs::path tree = tmp.path / "tree";
+    write(tree / std::string(254, 'n'), "fits\n");
+    CHECK_NOTHROW(mkfs::check_erofs_tree(tree));
+    write(tree / "share" / std::string(255, 'n'), "too long for mkfs.erofs 1.5\n");
+    CHECK_THAT(test::bad_input_of([&] { mkfs::check_erofs_tree(tree); }),
+               Catch::Contains("has a name of 255 bytes, which mkfs.erofs 1.5") && Catch::Contains("share/nnn"));
+
+    if (!exec::tool_exists("mkfs.erofs")) return;
+    stdfs::path deep = tmp.path / "deep", dir = deep;
+    for (int i = 0; i < 40; ++i) dir /= std::string(100, 'd'); // 4040 bytes below the tree
+    write(dir / "f", "deep\n");
+    exec::SystemRunner runner;
+    mkfs::FilesystemJob real{"erofs", "usr", "499b5caf-7a37-43be-bdc3-4942e1dc3c7f", "", deep, tmp.path / "deep.img",
+                             0, 0};
+    mkfs::make_filesystem(real, runner);
+    CHECK(stdfs::file_size(tmp.path / "deep.img") > 0);
+}
