@@ -18,6 +18,7 @@
 #include "outputs/manifest.hpp"
 #include "outputs/publish.hpp"
 #include "outputs/work_dir.hpp"
+#include "plan/json_text.hpp"
 #include "plan/plan.hpp"
 #include "stage/debian.hpp"
 #include "stage/extract.hpp"
@@ -266,7 +267,7 @@ void write_outputs(const plan::Plan& plan, const Path& raw, outputs::Publisher& 
     if (std::find(plan.outputs.begin(), plan.outputs.end(), "raw") == plan.outputs.end())
         publisher.forget(plan.name + ".raw");
     manifest.plan = plan;
-    write_file_atomic(publisher.path(plan.name + ".manifest.json"), outputs::to_json(manifest).dump(2) + "\n");
+    write_file_atomic(publisher.path(plan.name + ".manifest.json"), plan::json_text(outputs::to_json(manifest)));
     publisher.publish();
 }
 

@@ -5,6 +5,7 @@
 #include "features/registry.hpp"
 #include "part/inspect.hpp"
 #include "plan/plan.hpp"
+#include "plan/json_text.hpp"
 #include "plan/plan_json.hpp"
 #include "vm/boot.hpp"
 #include "secret/command.hpp"
@@ -33,7 +34,7 @@ void add_plan_command(CLI::App& app) {
     cmd->callback([recipe] {
         lethe::plan::Plan plan = lethe::features::make_plan(lethe::features::load_recipe(*recipe));
         lethe::plan::place_partitions(plan, {});
-        std::cout << lethe::plan::to_json(plan).dump(2) << "\n";
+        std::cout << lethe::plan::json_text(lethe::plan::to_json(plan));
     });
 }
 
@@ -46,7 +47,7 @@ void add_inspect_command(CLI::App& app) {
     cmd->callback([image, json] {
         lethe::part::Inspection inspection = lethe::part::inspect_image(*image);
         if (*json)
-            std::cout << lethe::part::inspection_json(inspection).dump(2) << "\n";
+            std::cout << lethe::plan::json_text(lethe::part::inspection_json(inspection));
         else
             std::cout << lethe::part::inspection_text(inspection);
     });

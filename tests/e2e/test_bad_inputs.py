@@ -10,6 +10,7 @@ newline. The parsers' refusals have unit tests of their own
 end to end. No QEMU.
     test_bad_inputs.py LETHE WORKDIR"""
 
+import json
 import os
 import shutil
 import subprocess
@@ -71,4 +72,21 @@ refused("SOURCE_DATE_EPOCH with letters", build + [recipe], "SOURCE_DATE_EPOCH='
 refused("a newline in kernel.cmdline",
         build + [variant("e.yaml", "outputs: [raw]", 'outputs: [raw]\nkernel: {cmdline: "console=ttyS0\\ninit=/bin/sh"}')],
         "e.yaml:", "kernel.cmdline holds a control character (byte 0x0a")
-print("PASS: every bad input refused with exit 2, -o untouched")
+
+# What Linux allows is built, not refused: a name that is not UTF-8 (in
+# /tmp, so the manifest lists it as scrubbed, quoted) and one of 255 bytes
+# on the persistent partition (ext4).
+odd = os.path.join(work, "odd-rootfs")
+shutil.copytree(os.path.join(work, "rootfs"), odd, symlinks=True)
+with open(os.path.join(odd.encode(), b"tmp", b"caf\xe9"), "w") as f:
+    f.write("scrubbed\n")
+with open(os.path.join(odd, "var", "lib", "n" * 255), "w") as f:
+    f.write("persisted\n")
+odd_out = os.path.join(work, "odd-out")
+result = subprocess.run(build[:2] + ["-o", odd_out, variant("f.yaml", "{directory: rootfs}", "{directory: odd-rootfs}")],
+                        cwd=work, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+check(result.returncode == 0, "a rootfs with a non-UTF-8 name and a 255-byte name builds", result.stdout[-2000:])
+with open(os.path.join(odd_out, "tiny.manifest.json")) as f:
+    scrubbed = json.load(f)["scrubbed"]
+check('"tmp/caf\\xe9"' in scrubbed, "the manifest lists the non-UTF-8 name quoted", str(scrubbed))
+print("PASS: every bad input refused with exit 2, -o untouched; odd names built")

@@ -1,3 +1,4 @@
+#include "plan/json_text.hpp"
 #include "plan/plan.hpp"
 #include "plan/plan_json.hpp"
 #include "spec/parse.hpp"
@@ -207,4 +208,20 @@ TEST_CASE("a feature's initrd modules and persisted paths join the plan's, once"
     CHECK(std::any_of(p.persisted.begin(), p.persisted.end(), [](const auto& e) { return e.path == "/opt/thing"; }));
     REQUIRE(p.features.size() == 1);
     CHECK(p.features[0]->key() == "needs_module");
+}
+
+TEST_CASE("JSON text represents every Linux file name: what is not UTF-8 is quoted as Git quotes paths",
+          "[plan][json]") {
+    CHECK(plan::is_valid_utf8("caf\xc3\xa9 /usr/lib"));
+    for (const char* bad : {"caf\xe9", "\xff", "\xc0\xaf", "\xed\xa0\x80", "\xf4\x90\x80\x80", "\xe2\x82"})
+        CHECK_FALSE(plan::is_valid_utf8(bad));
+    CHECK(plan::json_safe_string("/var/lib/caf\xc3\xa9") == "/var/lib/caf\xc3\xa9");
+    CHECK(plan::json_safe_string("/tmp/caf\xe9 \"x\\y\"") == "\"/tmp/caf\\xe9 \\\"x\\\\y\\\"\"");
+    CHECK(plan::json_safe_string("\"quoted\"") == "\"\\\"quoted\\\"\""); // a leading quote is quoted too
+    nlohmann::ordered_json value = {{"scrubbed", {"/tmp/b\xff", "/etc/ok"}}, {"n", 1}};
+    std::string text = plan::json_text(value);
+    auto parsed = nlohmann::ordered_json::parse(text); // throws if the text is not valid JSON
+    CHECK(parsed["scrubbed"][0] == "\"/tmp/b\\xff\"");
+    CHECK(parsed["scrubbed"][1] == "/etc/ok");
+    CHECK(text.back() == '\n');
 }
