@@ -21,6 +21,14 @@ unsigned parse_number(const std::string& text, int base, const char* what) {
     return value;
 }
 
+// A file mode as render_init_config writes it: at most four octal digits, so
+// every mode that parses renders back to the same text (a longer one would
+// not fit, and bits above 07777 mean nothing to chmod).
+unsigned parse_mode(const std::string& text) {
+    if (text.size() > 4) fail("bad mode '" + text + "' (at most four octal digits)");
+    return parse_number(text, 8, "mode");
+}
+
 int parse_seconds(const std::string& text) {
     unsigned value = parse_number(text, 10, "number of seconds");
     if (value > 86400) fail("too many seconds '" + text + "'");
@@ -69,12 +77,12 @@ const std::map<std::string, Directive, std::less<>>& directives() {
                          c.factories.push_back({parse_path(f[0]), parse_path(f[1])});
                      }}},
         {"mkdir", {2, false, [](auto& c, auto& f) {
-                       c.directories.push_back({parse_path(f[0]), parse_number(f[1], 8, "mode")});
+                       c.directories.push_back({parse_path(f[0]), parse_mode(f[1])});
                    }}},
         {"bind", {5, false, [](auto& c, auto& f) {
                       if (f[0] != "dir" && f[0] != "file") fail("bad bind kind '" + f[0] + "' (dir or file)");
                       c.binds.push_back({parse_path(f[1]), f[0] == "dir", parse_number(f[2], 10, "uid"),
-                                         parse_number(f[3], 10, "gid"), parse_number(f[4], 8, "mode")});
+                                         parse_number(f[3], 10, "gid"), parse_mode(f[4])});
                   }}},
         {"init", {1, false, [](auto& c, auto& f) { c.init = parse_path(f[0]); }}},
     };

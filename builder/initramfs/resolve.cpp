@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <fnmatch.h>
+#include <set>
 #include <spdlog/spdlog.h>
 
 namespace lethe::initramfs {
@@ -67,9 +68,19 @@ bool matches(const std::string& pattern, const std::string& name) {
     return fnmatch(pattern.c_str(), name.c_str(), 0) == 0;
 }
 
-void add_unique(std::vector<std::string>& list, const std::string& item) {
-    if (std::find(list.begin(), list.end(), item) == list.end()) list.push_back(item);
-}
+// Lists in first-seen order without repeats. A set beside them keeps this
+// O(log n) per item: a hostile depmod file can repeat one name on a line
+// hundreds of thousands of times, and a search of the list each time made
+// that quadratic (found by the fuzzer).
+class UniqueLists {
+  public:
+    void add(std::vector<std::string>& list, const std::string& item) {
+        if (seen_.emplace(&list, item).second) list.push_back(item);
+    }
+
+  private:
+    std::set<std::pair<const std::vector<std::string>*, std::string>> seen_;
+};
 
 // A path in modules.dep is relative to the kernel's module directory: one
 // that is absolute or climbs out with ".." would have lethe copy a file from
@@ -160,6 +171,7 @@ void check_no_cycles(const ModuleIndex& index) {
 }
 
 void parse_softdep(std::string_view text, ModuleIndex& index) {
+    UniqueLists unique;
     for (const auto& w : records(text)) {
         if (w.size() < 3 || w[0] != "softdep") continue;
         auto& soft = index.softdeps[normalize_module_name(w[1])];
@@ -171,7 +183,7 @@ void parse_softdep(std::string_view text, ModuleIndex& index) {
             else if (w[i] == "post:")
                 list = &soft.post;
             else if (list)
-                add_unique(*list, std::string(w[i]));
+                unique.add(*list, std::string(w[i]));
         }
     }
 }
@@ -341,11 +353,12 @@ ModuleLookup lookup_module(const ModuleIndex& index, std::string_view name) {
     std::string key = normalize_alias(name);
     if (index.modules.count(key)) return {LookupKind::module, {key}};
     ModuleLookup found{LookupKind::alias, {}};
+    UniqueLists unique;
     bool builtin_match = false;
     for (const auto& alias : index.aliases) {
         if (!matches(alias.pattern, key)) continue;
         if (index.modules.count(alias.module))
-            add_unique(found.modules, alias.module);
+            unique.add(found.modules, alias.module);
         else
             builtin_match = builtin_match || index.builtin.count(alias.module) > 0;
     }
@@ -374,17 +387,19 @@ std::vector<std::vector<std::string>> device_patterns(const ModuleIndex& index,
     auto required = module_load_order(index, wanted, {});
     std::set<std::string> always(required.begin(), required.end());
     std::map<std::string, std::vector<std::string>> patterns;
+    UniqueLists unique;
     for (const auto& name : optional) {
         for (const auto& module : lookup_module(index, name).modules) {
             std::vector<std::string> own;
+            UniqueLists unique_own; // `own` is new each time, perhaps at the same address
             // Device aliases are "bus:..." like the modaliases they match;
             // others (crypto-crc32c, block-major-8-*) name no device.
             for (const auto& alias : index.aliases)
                 if (alias.module == module && alias.pattern.find(':') != std::string::npos)
-                    add_unique(own, alias.pattern);
+                    unique_own.add(own, alias.pattern);
             for (const auto& needed : module_load_order(index, {}, {module})) {
                 if (own.empty()) always.insert(needed); // no device to wait for: as before, always
-                for (const auto& pattern : own) add_unique(patterns[needed], pattern);
+                for (const auto& pattern : own) unique.add(patterns[needed], pattern);
             }
         }
     }

@@ -25,6 +25,10 @@ size_t edit_distance(std::string_view a, std::string_view b) {
 }
 
 std::string closest_match(std::string_view word, const std::vector<std::string>& candidates) {
+    // Typos are made in names, not in pages of text: the table costs the
+    // product of the two lengths, which a hostile file could make huge.
+    constexpr size_t longest_word = 64;
+    if (word.size() > longest_word) return {};
     size_t limit = std::max<size_t>(1, word.size() / 3);
     std::string best;
     size_t best_distance = limit + 1;

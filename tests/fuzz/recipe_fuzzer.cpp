@@ -10,6 +10,7 @@
 #include "util/error.hpp"
 
 #include <filesystem>
+#include <spdlog/spdlog.h>
 #include <fstream>
 #include <stdlib.h>
 
@@ -41,6 +42,7 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
     std::string pattern =
         (std::filesystem::temp_directory_path() / "lethe-fuzz-recipe-XXXXXX").string();
     scratch = mkdtemp(pattern.data());
+    spdlog::set_level(spdlog::level::off); // the planners' warnings, millions of times
     atexit(remove_scratch);
     std::ofstream(scratch / "layout.yaml") << layout;
     std::ofstream(scratch / "authkey.age") << "age-encryption.org/v1\n";
@@ -51,8 +53,9 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     try {
-        lethe::spec::parse_recipe(lethe::fuzz::text_of(data, size),
-                                  (scratch / "recipe.yaml").string());
+        auto recipe = lethe::features::parse_recipe(lethe::fuzz::text_of(data, size),
+                                                    (scratch / "recipe.yaml").string());
+        lethe::features::make_plan(recipe);
     } catch (const lethe::Error& e) {
         lethe::fuzz::require(e.code() == lethe::ExitCode::bad_input,
                              "a recipe error is not exit status 2");

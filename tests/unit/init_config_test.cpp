@@ -116,6 +116,12 @@ TEST_CASE("lethe-init's config errors name the line", "[init]") {
     CHECK(parse_error("timeout\n" + minimal) == "init.conf:1: 'timeout' takes 1 field(s), not 0");
     CHECK(parse_error(minimal + "usr PARTUUID=a erofs extra\n") == "init.conf:4: 'usr' takes 2 field(s), not 3");
     CHECK(parse_error(minimal + "\nmkdir /tmp 1797\n") == "init.conf:5: bad mode '1797'");
+    // Found by the fuzzer (tests/fuzz/regressions/init_config-five-digit-mode):
+    // 017777 parsed, then rendered as four digits, 7777, a different mode.
+    CHECK(parse_error(minimal + "bind dir /a 0 0 17777\n") ==
+          "init.conf:4: bad mode '17777' (at most four octal digits)");
+    CHECK(parse_error(test::read(test::source_dir() / "tests/fuzz/regressions/init_config-five-digit-mode")) ==
+          "init.conf:4: bad mode '17777' (at most four octal digits)");
     CHECK(parse_error(minimal + "module_if /m.ko\n") == "init.conf:4: 'module_if' takes at least 2 field(s), not 1");
     CHECK(parse_error(minimal + "grow_persist yes\n") == "init.conf:4: 'grow_persist' takes 0 field(s), not 1");
     CHECK(parse_error(minimal + "module_if m.ko virtio:*\n") == "init.conf:4: not an absolute path 'm.ko'");

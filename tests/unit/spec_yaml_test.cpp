@@ -6,6 +6,7 @@
 #include "spec/yaml_structure.hpp"
 #include "test_checks.hpp"
 #include "test_support.hpp"
+#include "util/did_you_mean.hpp"
 #include "util/error.hpp"
 
 #include <catch2/catch.hpp>
@@ -166,4 +167,14 @@ TEST_CASE("files: a layout file that is not a layout is not quoted in errors", "
                Catch::Contains("invalid size '2X'") && Catch::Contains("\n  disk: {size: 2X"));
     CHECK_THAT(test::input_error([&] { spec::parse_layout_file("dsik: {}\n", "l.yaml"); }),
                Catch::Contains("unknown key 'dsik' in layout (did you mean 'disk'?)"));
+}
+
+TEST_CASE("did-you-mean compares names, not whole pages", "[spec][fuzz]") {
+    CHECK(did_you_mean("dsik", {"disk", "root"}) == " (did you mean 'disk'?)");
+    // A 64-character word still gets its suggestion; a longer one none, so a
+    // hostile key of megabytes costs nothing (the table is the product of the lengths).
+    std::string name(64, 'a'), typo = name;
+    typo[10] = 'b';
+    CHECK(did_you_mean(typo, {name}) == " (did you mean '" + name + "'?)");
+    CHECK(did_you_mean(typo + "a", {name + "a"}).empty());
 }
