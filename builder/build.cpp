@@ -17,6 +17,7 @@
 #include "outputs/disk_image.hpp"
 #include "outputs/manifest.hpp"
 #include "outputs/publish.hpp"
+#include "outputs/tree_space.hpp"
 #include "outputs/work_dir.hpp"
 #include "plan/json_text.hpp"
 #include "plan/plan.hpp"
@@ -112,23 +113,24 @@ stage::ExtractStats require_files(const stage::ExtractStats& stats, const std::s
     return stats;
 }
 
-Rootfs stage_rootfs(const plan::Plan& plan, const BuildOptions& options, const Path& tree, exec::CommandRunner& runner) {
+// The tarball or directory the rootfs comes from; mmdebstrap's is made (or
+// found in the cache) first.
+Path rootfs_source(const plan::Plan& plan, const BuildOptions& options, exec::CommandRunner& runner) {
+    if (plan.rootfs.kind != spec::RootfsSource::Kind::mmdebstrap) return plan.rootfs.path;
+    stage::DebianSource debian{plan.rootfs.suite, plan.rootfs.packages, plan.rootfs.variant, plan.rootfs.mirror,
+                               std::string(plan.target->debian_architecture)};
+    Path cache = options.cache_dir.empty() ? stage::default_cache_dir() : Path(options.cache_dir);
+    return stage::fetch_debian(debian, cache, runner);
+}
+
+Rootfs stage_rootfs(const plan::Plan& plan, const Path& source, const Path& tree) {
     Timer timer("stage the root filesystem");
     Rootfs rootfs{tree, {}};
-    Path archive = plan.rootfs.path;
-    switch (plan.rootfs.kind) {
-    case spec::RootfsSource::Kind::directory:
-        require_files(stage::copy_tree(plan.rootfs.path, tree), "directory", plan.rootfs.path);
+    if (plan.rootfs.kind == spec::RootfsSource::Kind::directory) {
+        require_files(stage::copy_tree(source, tree), "directory", source);
         return rootfs;
-    case spec::RootfsSource::Kind::mmdebstrap: {
-        stage::DebianSource debian{plan.rootfs.suite, plan.rootfs.packages, plan.rootfs.variant, plan.rootfs.mirror,
-                                   std::string(plan.target->debian_architecture)};
-        Path cache = options.cache_dir.empty() ? stage::default_cache_dir() : Path(options.cache_dir);
-        archive = stage::fetch_debian(debian, cache, runner);
-        break;
     }
-    case spec::RootfsSource::Kind::tarball: break;
-    }
+    const Path& archive = source;
     rootfs.source_hash = sha256_file(archive);
     auto stats = require_files(stage::extract_archive(archive, tree), "archive", archive);
     spdlog::info("extracted {} files, {} directories, {} links ({})", stats.files, stats.directories,
@@ -291,7 +293,13 @@ void build(const BuildOptions& options) {
     manifest.recipe_sha256 = sha256_file(options.recipe);
     manifest.source_date_epoch = epoch;
 
-    Rootfs rootfs = stage_rootfs(plan, options, work.path() / "rootfs", runner);
+    Path source = rootfs_source(plan, options, runner);
+    // An explicit --work-dir says where everything goes, and --keep-work keeps
+    // it all in one place; otherwise the trees go to a tmpfs when one has room.
+    bool is_directory = plan.rootfs.kind == spec::RootfsSource::Kind::directory;
+    bool may_use_tmpfs = options.work_dir.empty() && !options.keep_work;
+    outputs::TreeSpace space(work.path(), may_use_tmpfs ? outputs::rootfs_estimate(source, is_directory) : 0);
+    Rootfs rootfs = stage_rootfs(plan, source, space.path() / "rootfs");
     apply_overlays(plan, rootfs.tree);
     manifest.rootfs_sha256 = rootfs.source_hash;
     stage::KernelFiles kernel = stage::find_kernel(rootfs.tree, plan.kernel.version, *plan.target);
@@ -300,11 +308,11 @@ void build(const BuildOptions& options) {
     manifest.kernel_version = kernel.version;
     manifest.packages = stage::installed_packages(rootfs.tree);
 
-    Trees trees{prepare_tree(plan, rootfs.tree, work.path(), epoch, runner, manifest), {}};
+    Trees trees{prepare_tree(plan, rootfs.tree, space.path(), epoch, runner, manifest), {}};
     Path initrd = publisher.path(plan.name + ".initrd");
     make_initrd(plan, trees.split, kernel.version, initrd, epoch, manifest);
-    trees.esp = make_esp_tree(plan, vmlinuz, initrd, work.path(), manifest);
-    auto images = make_filesystems(plan, trees, work.path(), epoch, runner);
+    trees.esp = make_esp_tree(plan, vmlinuz, initrd, space.path(), manifest);
+    auto images = make_filesystems(plan, trees, space.path(), epoch, runner);
     Path raw = publisher.path(plan.name + ".raw");
     partition_disk(plan, raw, images);
     write_outputs(plan, raw, publisher, manifest, runner);

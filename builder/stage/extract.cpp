@@ -22,9 +22,11 @@ namespace {
 // absent because every name is rewritten to an absolute path under the
 // destination, after checked_relative() has refused absolute names. There is
 // deliberately no archive_write_disk_set_standard_lookup: without it owners
-// are the entries' numeric ids.
+// are the entries' numeric ids. Nor ARCHIVE_EXTRACT_FFLAGS: no image
+// filesystem keeps chattr(1) flags, a tmpfs refuses them, and an immutable
+// file copied from a directory rootfs could not be removed afterwards.
 constexpr int disk_flags = ARCHIVE_EXTRACT_OWNER | ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_XATTR |
-                           ARCHIVE_EXTRACT_ACL | ARCHIVE_EXTRACT_FFLAGS | ARCHIVE_EXTRACT_SECURE_NODOTDOT |
+                           ARCHIVE_EXTRACT_ACL | ARCHIVE_EXTRACT_SECURE_NODOTDOT |
                            ARCHIVE_EXTRACT_SECURE_SYMLINKS;
 
 struct ReadCloser {

@@ -3,10 +3,12 @@
 bzip2 tarball with a large file, slow to unpack) and during mkfs (a
 stand-in mkfs.erofs first on PATH that starts a child of its own and
 waits; once it also ignores SIGTERM, so lethe has to SIGKILL its group):
-lethe exits 130, 143 or 129, no work directory and no output is left, no
+lethe exits 130, 143 or 129, no work directory (nor the trees lethe stages
+on /dev/shm) and no output is left, no
 process of lethe's outlives it, and the next build works. No QEMU.
     test_signals.py LETHE WORKDIR"""
 
+import glob
 import os
 import shutil
 import signal
@@ -87,6 +89,19 @@ def wait_for(condition, what, seconds=60):
         time.sleep(0.01)
 
 
+def trees_of(pid):
+    """Where the build with PID stages its trees: its own directory on /dev/shm
+    (its marker names the pid) when that tmpfs had room, else the work directory."""
+    for tree in glob.glob("/dev/shm/lethe-trees-*"):
+        try:
+            with open(os.path.join(tree, ".lethe-trees")) as f:
+                if f.read().endswith(f"pid {pid}\n"):
+                    return tree
+        except OSError:
+            pass
+    return work_dir
+
+
 def interrupt(sig, moment, stubborn=False):
     shutil.rmtree(out, ignore_errors=True)
     if os.path.exists(started):
@@ -96,9 +111,10 @@ def interrupt(sig, moment, stubborn=False):
     print("+ " + " ".join(argv), flush=True)
     process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
     if moment == "extraction":  # the rootfs is out, the noise is being unpacked
-        wait_for(lambda: os.path.exists(os.path.join(work_dir, "rootfs/usr/sbin/init")), "the extraction")
+        wait_for(lambda: os.path.exists(os.path.join(trees_of(process.pid), "rootfs/usr/sbin/init")), "the extraction")
     else:
         wait_for(lambda: os.path.exists(started), "the stand-in mkfs.erofs")
+    trees = trees_of(process.pid)
     sent = time.monotonic()
     process.send_signal(sig)
     log, _ = process.communicate(timeout=120)
@@ -111,6 +127,7 @@ def interrupt(sig, moment, stubborn=False):
     stage = "stage the root filesystem" if moment == "extraction" else "make filesystems"
     check(f"{stage}: failed after" in log, f"{what}: it stopped in '{stage}'")
     check(not os.path.exists(work_dir), f"{what}: the work directory is gone")
+    check(not os.path.exists(trees), f"{what}: the staged trees are gone", trees)
     check(os.listdir(out) == [], f"{what}: no output is left", str(os.listdir(out)))
     check(leftovers() == [], f"{what}: no process of lethe's outlives it", str(leftovers()))
     if stubborn:

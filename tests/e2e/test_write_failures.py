@@ -62,8 +62,8 @@ def limited(size):
     return apply
 
 
-def build(recipe_path, out, preexec=None, env=None):
-    argv = [lethe, "build", recipe_path, "-o", out]
+def build(recipe_path, out, preexec=None, env=None, extra=()):
+    argv = [lethe, "build", recipe_path, "-o", out, *extra]
     print("+ " + " ".join(argv), flush=True)
     result = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, preexec_fn=preexec,
                             env={**os.environ, **(env or {})})
@@ -105,14 +105,21 @@ out = os.path.join(work, "out-assemble")
 status, error, _ = build(recipe(), out, limited(100 * MiB))
 failed_cleanly("a write failing while assembling the disk", status, error, out, "tiny.raw", "over a size limit")
 
-# A full disk: the output (and so the work) directory on a 24 MiB tmpfs.
+# A full disk: the output and the work directory on a 24 MiB tmpfs (an
+# explicit --work-dir, so the trees are staged there and not on /dev/shm),
+# then only the output directory there (the trees on /dev/shm when it has
+# room: the outputs fill the disk instead).
 small = os.path.join(work, "small")
 os.makedirs(small)
 if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=24m", "tmpfs", small]).returncode == 0:
     try:
         out = os.path.join(small, "out")
-        status, error, _ = build(recipe(), out)
+        status, error, _ = build(recipe(), out, extra=("--work-dir", os.path.join(small, "work")))
         failed_cleanly("a full disk while extracting", status, error, out, "No space left on device: the disk is full")
+        check(not os.path.exists(os.path.join(small, "work")), "a full disk while extracting: no work directory left")
+        status, error, _ = build(recipe(), out)
+        failed_cleanly("a full disk while writing the outputs", status, error, out,
+                       "No space left on device: the disk is full")
     finally:
         run(["umount", small])
 else:
