@@ -22,6 +22,7 @@
 #include "plan/json_text.hpp"
 #include "plan/plan.hpp"
 #include "stage/debian.hpp"
+#include "stage/exposure.hpp"
 #include "stage/extract.hpp"
 #include "stage/hygiene.hpp"
 #include "stage/kernel.hpp"
@@ -58,6 +59,8 @@ std::vector<std::string> output_names(const plan::Plan& plan) {
     std::vector<std::string> names = {plan.name + ".vmlinuz", plan.name + ".initrd", plan.name + ".manifest.json",
                                       "SHA256SUMS"};
     for (const auto& format : plan.outputs) names.push_back(plan.name + "." + format);
+    for (const auto& feature : plan.features)
+        for (const auto& file : feature->output_files(plan.name)) names.push_back(file.name);
     return names;
 }
 
@@ -157,6 +160,21 @@ Path make_filesystem(const plan::PartitionPlan& p, const Path& source, const Pat
     return image;
 }
 
+// How exposed each service the image starts is, as systemd rates it from the
+// unit files alone; the build log names the three most exposed
+// (docs/security.md: tightening one with a drop-in).
+std::vector<stage::Exposure> rate_services(const Path& rootfs, exec::CommandRunner& runner) {
+    auto services = stage::enabled_services(rootfs);
+    if (services.empty()) return {};
+    exec::require_tools({{"systemd-analyze", "systemd"}});
+    auto exposures = stage::measure_exposure(runner, rootfs, services);
+    std::string top;
+    for (const auto& e : stage::most_exposed(exposures, 3))
+        top += fmt::format("{}{} {:.1f} {}", top.empty() ? "" : ", ", e.unit, e.score, e.rating);
+    spdlog::info("exposure of {} services (systemd-analyze security), most exposed: {}", exposures.size(), top);
+    return exposures;
+}
+
 // Scrubs the rootfs, installs lethe's units and each feature's files, and
 // splits it into the OS and persistent trees.
 stage::SplitTree prepare_tree(const plan::Plan& plan, const Path& rootfs, const Path& work, int64_t epoch,
@@ -173,6 +191,7 @@ stage::SplitTree prepare_tree(const plan::Plan& plan, const Path& rootfs, const 
     features::StageContext context{rootfs, plan, epoch, runner};
     for (const auto& feature : plan.features) feature->stage(context);
     manifest.units.insert(manifest.units.end(), context.units.begin(), context.units.end());
+    manifest.exposure = rate_services(rootfs, runner);
     return stage::split_rootfs(rootfs, work / "persist", plan, epoch);
 }
 
@@ -268,6 +287,8 @@ void write_outputs(const plan::Plan& plan, const Path& raw, outputs::Publisher& 
     }
     if (std::find(plan.outputs.begin(), plan.outputs.end(), "raw") == plan.outputs.end())
         publisher.forget(plan.name + ".raw");
+    for (const auto& feature : plan.features)
+        for (const auto& file : feature->output_files(plan.name)) write_file_atomic(publisher.path(file.name), file.content);
     manifest.plan = plan;
     write_file_atomic(publisher.path(plan.name + ".manifest.json"), plan::json_text(outputs::to_json(manifest)));
     publisher.publish();

@@ -5,6 +5,7 @@
 #include <charconv>
 #include <functional>
 #include <map>
+#include <set>
 
 namespace lethe::init {
 namespace {
@@ -49,6 +50,19 @@ std::string parse_path(const std::string& text) {
     return text;
 }
 
+// A bind mount's flags, comma-separated: the four a bind remount sets.
+std::string parse_bind_options(const std::string& text) {
+    static const std::set<std::string, std::less<>> known = {"noexec", "nosuid", "nodev", "ro"};
+    std::string_view rest = text;
+    while (true) {
+        size_t comma = rest.find(',');
+        std::string_view word = rest.substr(0, comma);
+        if (!known.count(word)) fail("bad bind option '" + std::string(word) + "' (noexec, nosuid, nodev or ro)");
+        if (comma == std::string_view::npos) return text;
+        rest.remove_prefix(comma + 1);
+    }
+}
+
 struct Directive {
     size_t fields; // after the directive's name
     bool or_more;  // FIELDS is a minimum
@@ -79,10 +93,12 @@ const std::map<std::string, Directive, std::less<>>& directives() {
         {"mkdir", {2, false, [](auto& c, auto& f) {
                        c.directories.push_back({parse_path(f[0]), parse_mode(f[1])});
                    }}},
-        {"bind", {5, false, [](auto& c, auto& f) {
+        {"bind", {5, true, [](auto& c, auto& f) {
                       if (f[0] != "dir" && f[0] != "file") fail("bad bind kind '" + f[0] + "' (dir or file)");
+                      if (f.size() > 6) fail("'bind' takes at most 6 fields, got " + std::to_string(f.size()));
                       c.binds.push_back({parse_path(f[1]), f[0] == "dir", parse_number(f[2], 10, "uid"),
-                                         parse_number(f[3], 10, "gid"), parse_mode(f[4])});
+                                         parse_number(f[3], 10, "gid"), parse_mode(f[4]),
+                                         f.size() == 6 ? parse_bind_options(f[5]) : std::string()});
                   }}},
         {"init", {1, false, [](auto& c, auto& f) { c.init = parse_path(f[0]); }}},
     };
@@ -157,8 +173,10 @@ std::string render_init_config(const InitConfig& c) {
     for (const auto& link : c.links) add("link") << link.name << link.target;
     for (const auto& factory : c.factories) add("factory") << factory.source << factory.destination;
     for (const auto& dir : c.directories) (add("mkdir") << dir.path).mode(dir.mode);
-    for (const auto& b : c.binds)
-        (add("bind") << std::string_view(b.directory ? "dir" : "file") << b.path << b.uid << b.gid).mode(b.mode);
+    for (const auto& b : c.binds) {
+        auto& line = (add("bind") << std::string_view(b.directory ? "dir" : "file") << b.path << b.uid << b.gid).mode(b.mode);
+        if (!b.options.empty()) line << b.options;
+    }
     add("init") << c.init;
     std::string out = "# lethe-init configuration, written by lethe build: see initrd/README.md\n";
     for (const auto& line : lines) out += line.text + "\n";

@@ -40,6 +40,7 @@ struct Bind {
     std::string path; // "/var/lib"
     bool directory = true;
     unsigned uid = 0, gid = 0, mode = 0755;
+    std::string options; // "noexec,nosuid": set on the bind mount (a remount); empty: none
     bool operator==(const Bind&) const = default;
 };
 

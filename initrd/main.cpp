@@ -165,18 +165,27 @@ void finish_check(Progress& progress, const std::string& device) {
 }
 
 // Only after e2fsck has finished: it must not check a mounted file system.
+// nosuid and nodev: the state a machine keeps is data, never a set-user-ID
+// program or a device node planted to outlive a reboot (its binds inherit both).
 void mount_persistent(const InitConfig& config, const std::string& device) {
     std::string mount_point = join(new_root, config.persist_mount);
     make_directories(mount_point, 0755);
-    mount_or_fail(device, mount_point, config.persist.fstype.c_str(), 0);
-    log_step("mounted %s (%s, %s, %s)", config.persist_mount.c_str(), config.persist.fstype.c_str(),
+    mount_or_fail(device, mount_point, config.persist.fstype.c_str(), MS_NOSUID | MS_NODEV);
+    log_step("mounted %s (%s, nosuid,nodev, %s, %s)", config.persist_mount.c_str(), config.persist.fstype.c_str(),
              config.persist.tag.c_str(), device.c_str());
 }
 
 void bind_persisted_paths(const InitConfig& config) {
     std::string persist_root = join(new_root, config.persist_mount);
-    for (const auto& bind : config.binds) bind_mount(prepare_bind(new_root, persist_root, bind));
-    log_step("bound %zu persisted paths from %s", config.binds.size(), config.persist_mount.c_str());
+    size_t with_options = 0;
+    for (const auto& bind : config.binds) {
+        bind_mount(prepare_bind(new_root, persist_root, bind));
+        if (bind.options.empty()) continue;
+        log_step("bound %s with %s", bind.path.c_str(), bind.options.c_str());
+        ++with_options;
+    }
+    log_step("bound %zu persisted paths from %s (%zu with options)", config.binds.size(),
+             config.persist_mount.c_str(), with_options);
 }
 
 // The /usr and persistent partitions, or a failure naming what is missing.

@@ -2,10 +2,12 @@
 
 #include "initrd/failure.hpp"
 #include "initrd/fs_util.hpp"
+#include "initrd/mount_options.hpp"
 
 #include <fcntl.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 namespace lethe::init {
@@ -42,7 +44,7 @@ void create_source(const std::string& path, const Bind& bind) {
 } // namespace
 
 BindMount prepare_bind(const std::string& new_root, const std::string& persist_root, const Bind& bind) {
-    BindMount mount{join(persist_root, bind.path), join(new_root, bind.path)};
+    BindMount mount{join(persist_root, bind.path), join(new_root, bind.path), bind.options};
     if (!exists(mount.source)) create_source(mount.source, bind);
     check_kind(mount.source, bind.directory);
     if (!exists(mount.target)) {
@@ -53,6 +55,19 @@ BindMount prepare_bind(const std::string& new_root, const std::string& persist_r
     return mount;
 }
 
-void bind_mount(const BindMount& mount) { mount_or_fail(mount.source, mount.target, nullptr, MS_BIND); }
+void bind_mount(const BindMount& mount) {
+    mount_or_fail(mount.source, mount.target, nullptr, MS_BIND);
+    if (mount.options.empty()) return;
+    struct statvfs current {};
+    if (statvfs(mount.target.c_str(), &current) != 0) fail_errno("cannot inspect the mount", mount.target);
+    unsigned long flags = MS_BIND | MS_REMOUNT | split_mount_options(mount.options).flags;
+    constexpr std::pair<unsigned long, unsigned long> kept[] = {
+        {ST_RDONLY, MS_RDONLY}, {ST_NOSUID, MS_NOSUID},     {ST_NODEV, MS_NODEV},
+        {ST_NOEXEC, MS_NOEXEC}, {ST_NOATIME, MS_NOATIME}, {ST_NODIRATIME, MS_NODIRATIME},
+        {ST_RELATIME, MS_RELATIME}};
+    for (auto [statvfs_flag, mount_flag] : kept)
+        if (current.f_flag & statvfs_flag) flags |= mount_flag;
+    mount_or_fail("none", mount.target, nullptr, flags);
+}
 
 } // namespace lethe::init

@@ -1,7 +1,10 @@
 #include "features/registry.hpp"
 
+#include "features/audit/feature.hpp"
+#include "features/firewall/feature.hpp"
 #include "features/hetzner/hetzner.hpp"
 #include "features/network/network.hpp"
+#include "features/ssh/feature.hpp"
 #include "features/tailscale/tailscale.hpp"
 #include "spec/parse.hpp"
 
@@ -13,11 +16,15 @@ struct Entry {
     std::shared_ptr<const plan::FeaturePlan> (*plan)(const PlanRequest& request); // null: off
 };
 
-// In the order they are planned, staged and shown in `lethe plan`.
+// In the order they are planned, staged and shown in `lethe plan`: the
+// firewall after tailscale and ssh, whose plans decide what it opens.
 const Entry registry[] = {
     {"tailscale", tailscale::plan_tailscale},
     {"network", network::plan_network},
     {"hetzner", hetzner::plan_hetzner},
+    {"ssh", ssh::plan_ssh},
+    {"firewall", firewall::plan_firewall},
+    {"audit", audit::plan_audit},
 };
 
 } // namespace

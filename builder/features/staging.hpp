@@ -8,6 +8,8 @@
 
 namespace lethe::features {
 
+struct StageContext;
+
 struct StagedFile {
     std::string path; // absolute, as in the image
     std::string content;
@@ -25,5 +27,14 @@ struct Staging {
     std::vector<std::string>
         enable; // units of the rootfs itself to enable (systemctl --root enable)
 };
+
+// Refuses (exit status 2) with REFUSAL unless it is empty: what a feature's
+// check_rootfs returns.
+void require_rootfs(const std::string& refusal);
+
+// Writes the files (stamped with the build's epoch), installs and enables the
+// units, and enables the rootfs's own units STAGING names; every unit goes
+// into CONTEXT.units, for the manifest.
+void install_staging(StageContext& context, const Staging& staging);
 
 } // namespace lethe::features

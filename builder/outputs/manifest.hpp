@@ -3,6 +3,7 @@
 // two builds apart.
 
 #include "plan/plan.hpp"
+#include "stage/exposure.hpp"
 #include "stage/packages.hpp"
 
 #include <nlohmann/json.hpp>
@@ -23,6 +24,7 @@ struct Manifest {
     std::map<std::string, std::string> boot_loaders; // path on the ESP -> sha256 of the host's file
     std::vector<std::string> units;    // lethe's units installed in the image
     std::vector<std::string> scrubbed; // instance identity removed from the rootfs
+    std::vector<stage::Exposure> exposure; // every enabled service, as systemd-analyze security rates it
     std::vector<stage::Package> packages;
 };
 

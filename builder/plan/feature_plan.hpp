@@ -25,6 +25,13 @@ struct PersistEntry {
     std::optional<std::string> user; // unset: as in the rootfs, else root
     std::optional<std::string> group;
     std::optional<uint32_t> mode;
+    std::vector<std::string> options{}; // set on the bind mount: noexec, nosuid, nodev, ro
+};
+
+// A file a feature publishes beside the disk (NAME.hcloud-firewall.json).
+struct OutputFile {
+    std::string name; // in the output directory
+    std::string content;
 };
 
 class FeaturePlan {
@@ -42,6 +49,11 @@ public:
     virtual std::vector<std::string> initrd_modules() const { return {}; }
     // Tools the build host needs for its staging, checked before anything is staged.
     virtual std::vector<exec::Tool> host_tools() const { return {}; }
+    // Files published with the disk, all together with it (outputs/publish.hpp).
+    virtual std::vector<OutputFile> output_files(const std::string& image_name) const {
+        (void)image_name;
+        return {};
+    }
     // lethe's static helper programs (lethe-decrypt, ...) it puts into the image.
     virtual std::vector<std::string> helper_programs() const { return {}; }
 

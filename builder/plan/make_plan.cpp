@@ -107,8 +107,8 @@ void add_feature_path(std::vector<PersistEntry>& entries, const PersistEntry& wa
 std::vector<PersistEntry> persistence_manifest(const spec::Persistence& persistence,
                                                const std::vector<std::shared_ptr<const FeaturePlan>>& features) {
     std::vector<PersistEntry> entries;
-    for (const auto& d : persistence.directories) entries.push_back({d.path, true, d.user, d.group, d.mode});
-    for (const auto& f : persistence.files) entries.push_back({f.path, false, f.user, f.group, f.mode});
+    for (const auto& d : persistence.directories) entries.push_back({d.path, true, d.user, d.group, d.mode, d.options});
+    for (const auto& f : persistence.files) entries.push_back({f.path, false, f.user, f.group, f.mode, f.options});
     for (const auto& feature : features)
         for (const auto& wanted : feature->persisted()) add_feature_path(entries, wanted);
     std::sort(entries.begin(), entries.end(), [](const auto& a, const auto& b) { return a.path < b.path; });

@@ -57,6 +57,7 @@ Json persistence_json(const Plan& plan) {
         if (e.user) entry["user"] = *e.user;
         if (e.group) entry["group"] = *e.group;
         if (e.mode) entry["mode"] = mode_string(*e.mode);
+        if (!e.options.empty()) entry["options"] = e.options;
         entries.push_back(entry);
     }
     return {{"partition", plan.persist_partition},

@@ -2,6 +2,7 @@
 
 #include "catalog/filesystem_kinds.hpp"
 #include "catalog/partition_types.hpp"
+#include "spec/mount_option_names.hpp"
 #include "spec/value_limits.hpp"
 #include "util/did_you_mean.hpp"
 #include "util/error.hpp"
@@ -95,11 +96,12 @@ PersistedPath parse_persisted(const Document& doc, const YAML::Node& node) {
         entry.path = read_absolute_path(doc, node);
         return entry;
     }
-    MapReader map(doc, node, "persisted path", {"path", "user", "group", "mode"});
+    MapReader map(doc, node, "persisted path", {"path", "user", "group", "mode", "options"});
     entry.path = read_absolute_path(doc, map.required("path"));
     if (map.has("user")) entry.user = read_account(doc, map.get("user"), "user");
     if (map.has("group")) entry.group = read_account(doc, map.get("group"), "group");
     if (map.has("mode")) entry.mode = read_mode(doc, map.get("mode"));
+    if (map.has("options")) entry.options = read_bind_mount_options(doc, map.get("options"));
     return entry;
 }
 

@@ -57,6 +57,7 @@ struct PersistedPath {
     std::optional<std::string> user; // name or number; default: as in the rootfs, else root
     std::optional<std::string> group;
     std::optional<uint32_t> mode;
+    std::vector<std::string> options; // noexec, nosuid, nodev, ro: set on the bind mount
     Origin origin;
 };
 

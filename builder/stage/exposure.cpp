@@ -1,5 +1,6 @@
 #include "stage/exposure.hpp"
 
+#include "stage/image_files.hpp"
 #include "util/error.hpp"
 
 #include <algorithm>
@@ -33,6 +34,17 @@ int tenths(const std::string& score) {
     return std::stoi(score.substr(0, dot)) * 10 + (score[dot + 1] - '0');
 }
 
+// A unit file for NAME (or its template's, for an instance) in the tree: a
+// .wants link to a unit the image lacks enables nothing, and systemd-analyze
+// would refuse the whole list for it.
+bool has_unit_file(const fs::path& tree, const std::string& name) {
+    std::string file = name;
+    if (size_t at = name.find('@'); at != std::string::npos) file = name.substr(0, at + 1) + ".service";
+    for (const char* dir : {"etc/systemd/system", "usr/lib/systemd/system", "lib/systemd/system"})
+        if (walkable(tree, dir) && has_entry(tree, std::string(dir) + "/" + file)) return true;
+    return false;
+}
+
 } // namespace
 
 std::vector<std::string> enabled_services(const fs::path& tree) {
@@ -42,7 +54,7 @@ std::vector<std::string> enabled_services(const fs::path& tree) {
         for (const auto& wants : fs::directory_iterator(tree / dir)) {
             if (wants.path().extension() != ".wants" || !is_real_directory(wants.path())) continue;
             for (const auto& entry : fs::directory_iterator(wants.path()))
-                if (entry.path().extension() == ".service")
+                if (entry.path().extension() == ".service" && has_unit_file(tree, entry.path().filename().string()))
                     services.insert(entry.path().filename().string());
         }
     }

@@ -20,8 +20,9 @@ struct Exposure {
 };
 
 // The services the image starts: every *.service linked from a .wants/
-// directory of /etc/systemd/system or /usr/lib/systemd/system, sorted. Links
-// are read, never followed (in a rootfs they point into the build host).
+// directory of /etc/systemd/system or /usr/lib/systemd/system whose unit
+// file the tree has, sorted. Links are read, never followed (in a rootfs
+// they point into the build host).
 std::vector<std::string> enabled_services(const std::filesystem::path& tree);
 
 // The command, in the C locale so its output is plain ASCII ("-> Overall

@@ -92,6 +92,12 @@ uint32_t resolve_owner(const std::optional<std::string>& name, bool user, const 
     return *id;
 }
 
+std::string join_options(const std::vector<std::string>& options) {
+    std::string out;
+    for (const auto& option : options) out += (out.empty() ? "" : ",") + option;
+    return out;
+}
+
 // Moves the rootfs's content of one persisted path into the persistent tree
 // and leaves an empty mount point of the same kind behind.
 init::Bind persist(const TreeRoot& rootfs, const TreeRoot& persist_tree, const plan::PersistEntry& entry,
@@ -100,7 +106,7 @@ init::Bind persist(const TreeRoot& rootfs, const TreeRoot& persist_tree, const p
     const std::string path = relative.string();
     make_parents(persist_tree, relative, epoch);
     make_parents(rootfs, relative, epoch);
-    init::Bind out{entry.path, entry.directory, 0, 0, entry.directory ? 0755u : 0644u};
+    init::Bind out{entry.path, entry.directory, 0, 0, entry.directory ? 0755u : 0644u, join_options(entry.options)};
     if (auto st = rootfs.lstat(path)) {
         if (S_ISLNK(st->st_mode))
             fail_input("persisted path '{}' is a symlink in the rootfs (to '{}'): persist its target instead", entry.path,

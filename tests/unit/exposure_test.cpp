@@ -76,10 +76,16 @@ TEST_CASE("exposure: the enabled services of a tree, links read and never follow
     fs::create_symlink("../dbus.service", usr / "multi-user.target.wants/dbus.service");
     fs::create_symlink("/usr/lib/systemd/system/ssh.service",
                        usr / "multi-user.target.wants/ssh.service");
+    for (const char* unit : {"ssh.service", "dbus.service", "lethe-firewall.service", "getty@.service"})
+        test::write(usr / unit, "[Service]\n");
+    fs::create_directories(etc / "getty.target.wants");
+    fs::create_symlink("/usr/lib/systemd/system/getty@.service", etc / "getty.target.wants/getty@tty1.service");
+    // A link to a unit the image does not have enables nothing.
+    fs::create_symlink("/usr/lib/systemd/system/gone.service", etc / "multi-user.target.wants/gone.service");
     // A .wants that is a link (to the build machine's, in a hostile rootfs) is not read.
     fs::create_symlink("/etc/systemd/system/multi-user.target.wants", etc / "default.target.wants");
     CHECK(stage::enabled_services(tree.path) ==
-          std::vector<std::string>{"dbus.service", "lethe-firewall.service", "ssh.service"});
+          std::vector<std::string>{"dbus.service", "getty@tty1.service", "lethe-firewall.service", "ssh.service"});
     fs::remove_all(tree.path / "etc");
     fs::create_symlink("/etc", tree.path / "etc");
     CHECK(stage::enabled_services(tree.path) ==

@@ -416,6 +416,11 @@ TEST_CASE("firewall: the rootfs must have nft, found inside the tree", "[firewal
     test::write(tree.path / "opt/nft", "#!/bin/sh\n");
     CHECK_FALSE(firewall::check_rootfs(tree.path).empty()); // not executable
     fs::permissions(tree.path / "opt/nft", fs::perms(0755));
+    CHECK(firewall::check_rootfs(tree.path) ==
+          "the recipe has 'firewall:' but the rootfs has no /usr/lib/systemd/system/nftables.service or "
+          "/lib/systemd/system/nftables.service: add the Debian package nftables to the rootfs, or remove "
+          "'firewall:'");
+    test::write(tree.path / "lib/systemd/system/nftables.service", "[Unit]\n");
     CHECK(firewall::check_rootfs(tree.path).empty());
     CHECK(features::tree_has(tree.path, "/usr/sbin/nft-link",
                              features::RootfsRequirement::Kind::program));

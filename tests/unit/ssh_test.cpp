@@ -330,6 +330,12 @@ TEST_CASE("ssh: the files staged into the image, and the drop-ins systemd reads"
     CHECK_THAT(
         staged.files[2].content,
         Catch::Contains("for type in ed25519 ecdsa; do key=/etc/ssh/ssh_host_$${type}_key;"));
+    // The unit's own conditions (all of Debian's types) are reset, else a
+    // missing RSA key would run it at every boot.
+    CHECK_THAT(staged.files[2].content,
+               Catch::Contains("[Unit]\nConditionPathExists=\n"
+                               "ConditionPathExists=|!/etc/ssh/ssh_host_ed25519_key\n"
+                               "ConditionPathExists=|!/etc/ssh/ssh_host_ecdsa_key\n\n[Service]"));
     CHECK_THAT(staged.files[3].content,
                Catch::EndsWith("\nInclude /usr/lib/lethe/ssh/sshd_config\n"));
 
@@ -355,6 +361,7 @@ TEST_CASE("ssh: the first boot makes only the listed host key types, once", "[ss
     ssh::Templates templates = ssh::read_templates(test::source_dir() / "templates/ssh");
     std::string dropin = stage::render_template(templates.keygen_dropin,
                                                 {{"SSHD_CONFIG", ""},
+                                                 {"KEY_CONDITIONS", ""},
                                                  {"HOST_KEY_TYPES", "ed25519 ecdsa"},
                                                  {"HOST_KEY_DIRECTORY", tmp.path.string()}},
                                                 "keygen");

@@ -8,6 +8,11 @@ namespace lethe::firewall {
 const std::vector<features::RootfsRequirement>& rootfs_requirements() {
     static const std::vector<features::RootfsRequirement> requirements = {
         {features::RootfsRequirement::Kind::program, {"/usr/sbin/nft", "/usr/bin/nft"}, "nftables"},
+        // lethe-firewall.service orders itself after it: Debian's own
+        // /etc/nftables.conf begins with `flush ruleset`.
+        {features::RootfsRequirement::Kind::file,
+         {"/usr/lib/systemd/system/nftables.service", "/lib/systemd/system/nftables.service"},
+         "nftables"},
     };
     return requirements;
 }

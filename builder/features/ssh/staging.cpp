@@ -33,7 +33,11 @@ features::Staging staging(const SshPlan& plan, const Templates& templates) {
     std::string types;
     for (const auto& type : plan.settings.host_key_types)
         types += (types.empty() ? "" : " ") + type;
+    std::string conditions;
+    for (const auto& key : host_key_files(plan))
+        conditions += (conditions.empty() ? "" : "\n") + ("ConditionPathExists=|!" + key);
     const std::map<std::string, std::string> values = {
+        {"KEY_CONDITIONS", conditions},
         {"SSHD_CONFIG", sshd_config_file},
         {"HOST_KEY_TYPES", types},
         {"HOST_KEY_DIRECTORY", host_key_directory},
