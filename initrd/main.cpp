@@ -165,13 +165,11 @@ void finish_check(Progress& progress, const std::string& device) {
 }
 
 // Only after e2fsck has finished: it must not check a mounted file system.
-// nosuid and nodev: the state a machine keeps is data, never a set-user-ID
-// program or a device node planted to outlive a reboot (its binds inherit both).
 void mount_persistent(const InitConfig& config, const std::string& device) {
     std::string mount_point = join(new_root, config.persist_mount);
     make_directories(mount_point, 0755);
-    mount_or_fail(device, mount_point, config.persist.fstype.c_str(), MS_NOSUID | MS_NODEV);
-    log_step("mounted %s (%s, nosuid,nodev, %s, %s)", config.persist_mount.c_str(), config.persist.fstype.c_str(),
+    mount_or_fail(device, mount_point, config.persist.fstype.c_str(), persist_mount_flags);
+    log_step("mounted %s (%s, nosuid,nodev,noexec, %s, %s)", config.persist_mount.c_str(), config.persist.fstype.c_str(),
              config.persist.tag.c_str(), device.c_str());
 }
 

@@ -7,7 +7,6 @@
 #include <fcntl.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
-#include <sys/statvfs.h>
 #include <unistd.h>
 
 namespace lethe::init {
@@ -57,17 +56,10 @@ BindMount prepare_bind(const std::string& new_root, const std::string& persist_r
 
 void bind_mount(const BindMount& mount) {
     mount_or_fail(mount.source, mount.target, nullptr, MS_BIND);
-    if (mount.options.empty()) return;
-    struct statvfs current {};
-    if (statvfs(mount.target.c_str(), &current) != 0) fail_errno("cannot inspect the mount", mount.target);
-    unsigned long flags = MS_BIND | MS_REMOUNT | split_mount_options(mount.options).flags;
-    constexpr std::pair<unsigned long, unsigned long> kept[] = {
-        {ST_RDONLY, MS_RDONLY}, {ST_NOSUID, MS_NOSUID},     {ST_NODEV, MS_NODEV},
-        {ST_NOEXEC, MS_NOEXEC}, {ST_NOATIME, MS_NOATIME}, {ST_NODIRATIME, MS_NODIRATIME},
-        {ST_RELATIME, MS_RELATIME}};
-    for (auto [statvfs_flag, mount_flag] : kept)
-        if (current.f_flag & statvfs_flag) flags |= mount_flag;
-    mount_or_fail("none", mount.target, nullptr, flags);
+    // The remount sets the bind's flags whole (its atime flags are kept):
+    // what the partition's mount had (noexec) is dropped unless listed.
+    mount_or_fail("none", mount.target, nullptr,
+                  MS_BIND | MS_REMOUNT | bind_flags | split_mount_options(mount.options).flags);
 }
 
 } // namespace lethe::init

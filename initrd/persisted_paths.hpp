@@ -5,6 +5,7 @@
 #include "initrd/init_config.hpp"
 
 #include <string>
+#include <sys/mount.h>
 
 namespace lethe::init {
 
@@ -19,9 +20,18 @@ struct BindMount {
 // checks both are of the kind the manifest says.
 BindMount prepare_bind(const std::string& new_root, const std::string& persist_root, const Bind& bind);
 
-// Binds SOURCE onto TARGET, then, with options, remounts the bind with them
-// added to the flags it has (a bind from the persistent partition keeps its
-// nosuid and nodev): a bind takes flags only through a remount.
+// Every persisted path is nosuid and nodev: the state a machine keeps is
+// data, never a set-user-ID program or a device node planted to outlive a
+// reboot. Its options (noexec, ro) come on top.
+inline constexpr unsigned long bind_flags = MS_NOSUID | MS_NODEV;
+
+// The persistent partition's own mount (PERSIST_MOUNT, where the binds come
+// from) is noexec as well: else a program that /srv's noexec refuses would
+// run from PERSIST_MOUNT/srv.
+inline constexpr unsigned long persist_mount_flags = MS_NOSUID | MS_NODEV | MS_NOEXEC;
+
+// Binds SOURCE onto TARGET, then remounts the bind with bind_flags and its
+// options: a bind takes flags only through a remount.
 void bind_mount(const BindMount& mount);
 
 } // namespace lethe::init

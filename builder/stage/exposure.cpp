@@ -1,6 +1,7 @@
 #include "stage/exposure.hpp"
 
 #include "stage/image_files.hpp"
+#include "stage/tree_root.hpp"
 #include "util/error.hpp"
 
 #include <algorithm>
@@ -34,14 +35,20 @@ int tenths(const std::string& score) {
     return std::stoi(score.substr(0, dot)) * 10 + (score[dot + 1] - '0');
 }
 
-// A unit file for NAME (or its template's, for an instance) in the tree: a
-// .wants link to a unit the image lacks enables nothing, and systemd-analyze
+// Whether the unit NAME (or its template, for an instance) has a file in the
+// tree that is not a mask (a link to /dev/null), in systemd's order: a .wants
+// link to a unit the image lacks or masks starts nothing, and systemd-analyze
 // would refuse the whole list for it.
 bool has_unit_file(const fs::path& tree, const std::string& name) {
     std::string file = name;
     if (size_t at = name.find('@'); at != std::string::npos) file = name.substr(0, at + 1) + ".service";
-    for (const char* dir : {"etc/systemd/system", "usr/lib/systemd/system", "lib/systemd/system"})
-        if (walkable(tree, dir) && has_entry(tree, std::string(dir) + "/" + file)) return true;
+    TreeRoot root(tree);
+    for (const char* dir : {"etc/systemd/system", "usr/lib/systemd/system", "lib/systemd/system"}) {
+        std::string path = std::string(dir) + "/" + file;
+        if (!walkable(tree, dir) || !has_entry(tree, path)) continue;
+        auto st = root.lstat(path);
+        return !(st && S_ISLNK(st->st_mode) && root.read_link(path) == "/dev/null");
+    }
     return false;
 }
 

@@ -129,7 +129,9 @@ def lethe_boot(lethe, image, log, *flags, timeout=300, memory=1024):
 
 def reports(console, key):
     """Values of the LETHE-<key> lines the guest printed."""
-    return [m.group(1).strip() for m in re.finditer(rf"^LETHE-{re.escape(key)} ?(.*?)\r?$", console, re.M)]
+    # The key ends at a blank or the line's end: LETHE-HOSTKEY is not LETHE-HOSTKEYS.
+    pattern = rf"^LETHE-{re.escape(key)}(?: (.*?))?\r?$"
+    return [(m.group(1) or "").strip() for m in re.finditer(pattern, console, re.M)]
 
 
 def report(console, key):

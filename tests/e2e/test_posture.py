@@ -1,13 +1,16 @@
 #!/usr/bin/env python3
-"""DRAFT, not in CTest yet: lethe does not read firewall:, ssh:, audit: or
-persisted paths' options: until the features are wired into the pipeline.
+"""Builds posture/posture-test.yaml (the seeds' server posture: firewall:,
+ssh:, audit:, noexec persisted paths) and boots it (TCG) with two NICs on
+QEMU's user-mode networks: the first is the public one (host forwards to the
+guest's 80 and 22); the second is renamed tailscale0 by a .link file of the
+overlay (its own network, 10.0.3.0/24, with a host forward to its 22). The
+real Tailscale cannot be installed here: the firewall trusts the stand-in
+tailscale0 by name, as it trusts Tailscale's interface.
 
-Builds posture/posture-test.yaml (issue 10: the seeds' server posture) and
-boots it twice on the same disk (TCG) with two NICs on QEMU's user-mode
-networks: the first is the public one (host forwards to the guest's 80 and
-22); the second is renamed tailscale0 by a .link file of the overlay (its own
-network, 10.0.3.0/24, with a host forward to its 22). While the guest waits,
-the host checks, from outside the VM:
+Boot 1 is image A on a new disk. Boot 2 is image B, the same recipe rebuilt
+with a changed ssh: (permit_root_login: "no"), on boot 1's persistent
+partition: the posture must come from the image, the host keys from the
+partition. While the guest waits, the host checks, from outside the VM:
   - HTTP on 80 through the public NIC answers;
   - TCP 22 through the public NIC gets no SSH banner (the firewall drops it);
   - TCP 22 through tailscale0 gets the banner;
@@ -16,17 +19,19 @@ then the guest reports, and the test checks:
     and the public NIC as IN=;
   - `sshd -T -f /usr/lib/lethe/ssh/sshd_config` shows the lockdown, also for a
     connection (-C), and on boot 2 after boot 1 wrote a loosening file into the
-    persisted /etc/ssh/sshd_config.d; the host key is the same on both boots;
+    persisted /etc/ssh/sshd_config.d; boot 2 shows B's permit_root_login, also
+    in a bare `sshd -T`; the host key is the same on both boots;
   - a copy of /usr/bin/true fails with EACCES (sh: status 126, "Permission
     denied") on the persisted /srv (noexec), on / (tmpfs, noexec) and on
     /persist itself, while /usr/bin/true runs;
   - the audit log has the execve of a command run in the guest;
-  - `nft list table inet lethe` in the guest is what the image's
+  - `nft -n list table inet lethe` in the guest is what the image's
     /usr/lib/lethe/firewall.nft gives when this host loads it in a network
     namespace of its own (same nftables, Debian 12);
   - no unit failed; and all of it again on boot 2.
     test_posture.py LETHE WORKDIR"""
 
+import json
 import os
 import re
 import shutil
@@ -43,7 +48,7 @@ lethe, work = sys.argv[1], os.path.abspath(sys.argv[2])
 here = os.path.join(os.path.dirname(os.path.abspath(__file__)), "posture")
 out = os.path.join(work, "out")
 PUBLIC_MAC, TAILSCALE_MAC = "52:54:00:4c:45:01", "52:54:00:4c:45:10"
-LOCKDOWN = ["passwordauthentication no", "kbdinteractiveauthentication no", "permitrootlogin without-password",
+LOCKDOWN = ["passwordauthentication no", "kbdinteractiveauthentication no",
             "x11forwarding no", "allowagentforwarding no", "allowtcpforwarding no",
             "allowstreamlocalforwarding no", "authenticationmethods publickey", "subsystem sftp internal-sftp"]
 
@@ -130,7 +135,7 @@ def reference_listing(ruleset_lines):
     path = os.path.join(work, "firewall.nft")
     with open(path, "w") as f:
         f.write("\n".join(ruleset_lines) + "\n")
-    result = subprocess.run(["unshare", "--net", "sh", "-c", f"nft -f {path} && nft list table inet lethe"],
+    result = subprocess.run(["unshare", "--net", "sh", "-c", f"nft -f {path} && nft -n list table inet lethe"],
                             capture_output=True, text=True, check=True)
     return result.stdout
 
@@ -139,7 +144,7 @@ def normalised(lines):
     return [line.strip() for line in lines if line.strip()]
 
 
-def check_boot(n, console, reference):
+def check_boot(n, console, reference, permit_root_login):
     report(console, "END")
     check(report(console, "MULTI-USER") == "active", f"boot {n}: multi-user.target was reached")
     check(report(console, "FAILED") == "", f"boot {n}: no unit failed", report(console, "FAILED"))
@@ -155,14 +160,22 @@ def check_boot(n, console, reference):
     check(not any("IN=tailscale0 " in line for line in refused), f"boot {n}: nothing on tailscale0 was refused")
     for key in ("SSHD", "SSHD-MATCH"):
         effective = reports(console, key)
-        for line in LOCKDOWN:
+        for line in LOCKDOWN + [f"permitrootlogin {permit_root_login}"]:
             check(line in effective, f"boot {n}: sshd -T{' -C' if key == 'SSHD-MATCH' else ''} shows '{line}'")
+    check(report(console, "SSHD-BARE") == f"permitrootlogin {permit_root_login}",
+          f"boot {n}: a bare sshd -T (the persisted pointer) shows permitrootlogin {permit_root_login}",
+          report(console, "SSHD-BARE"))
     check(report(console, "EXEC-USR") == "0", f"boot {n}: /usr/bin/true runs")
     for key, where in (("EXEC-SRV", "/srv (persisted, noexec)"), ("EXEC-ROOT", "/ (tmpfs, noexec)"),
                        ("EXEC-PERSIST", "/persist (the persistent partition itself)")):
         result = report(console, key)
         check(result.startswith("126 ") and "Permission denied" in result,
               f"boot {n}: a copy of true on {where} fails with EACCES", result)
+    check(report(console, "EXEC-VARLIB").startswith("0"), f"boot {n}: a copy of true on /var/lib (persisted, no noexec) runs",
+          report(console, "EXEC-VARLIB"))
+    varlib = report(console, "MOUNT-VARLIB").split(",")
+    check("nosuid" in varlib and "nodev" in varlib and "noexec" not in varlib,
+          f"boot {n}: /var/lib is mounted nosuid,nodev and not noexec", ",".join(varlib))
     check("noexec" in report(console, "MOUNT-SRV").split(","), f"boot {n}: /srv is mounted noexec")
     check("noexec" in report(console, "MOUNT-ROOT").split(","), f"boot {n}: / is mounted noexec")
     check(report(console, "AUDITD") == "active", f"boot {n}: auditd runs")
@@ -173,7 +186,49 @@ def check_boot(n, console, reference):
     check(int(report(console, "AUDIT-EXEC")) >= 1, f"boot {n}: the audit log has the execve of the marker command")
 
 
-for tool in ("qemu-img", "nft", "unshare"):
+def partition(disk, name):
+    """(start, size) in bytes of the partition labelled NAME in a raw disk."""
+    table = json.loads(run(["sfdisk", "--json", disk], capture_output=True, text=True).stdout)["partitiontable"]
+    sector = table.get("sectorsize", 512)
+    for p in table["partitions"]:
+        if p.get("name") == name:
+            return p["start"] * sector, p["size"] * sector
+    fail(f"no partition {name} in {disk}")
+
+
+def move_persistent_partition(old_disk, new_disk):
+    """Copies the persistent partition of OLD_DISK into NEW_DISK's (raw both),
+    as an instance keeps its disk's state when its image is replaced."""
+    (old_start, old_size), (new_start, new_size) = partition(old_disk, "persist"), partition(new_disk, "persist")
+    if new_size < old_size:
+        fail(f"image B's persistent partition ({new_size} bytes) is smaller than A's ({old_size})")
+    chunk = 4 << 20
+    with open(old_disk, "rb") as src, open(new_disk, "r+b") as dst:
+        for offset in range(0, old_size, chunk):
+            src.seek(old_start + offset)
+            data = src.read(min(chunk, old_size - offset))
+            if data.count(0) != len(data):  # leave holes holes
+                dst.seek(new_start + offset)
+                dst.write(data)
+
+
+def rebuilt_recipe():
+    """posture-test.yaml with a changed ssh:, as image B."""
+    text = open(os.path.join(here, "posture-test.yaml")).read()
+    for old, new in (("name: posture-test\n", "name: posture-test-b\n"),
+                     ("overlays: [overlay]", f"overlays: [{os.path.join(here, 'overlay')}]"),
+                     ("outputs: [qcow2]", "outputs: [raw]"),
+                     ("ssh:\n  public: false\n", "ssh:\n  public: false\n  permit_root_login: \"no\"\n")):
+        if old not in text:
+            fail(f"posture-test.yaml has no {old!r} to change for image B")
+        text = text.replace(old, new)
+    path = os.path.join(work, "posture-test-b.yaml")
+    with open(path, "w") as f:
+        f.write(text)
+    return path
+
+
+for tool in ("qemu-img", "nft", "unshare", "sfdisk"):
     if shutil.which(tool) is None:
         skip(f"{tool} is not installed")
 if os.geteuid() != 0:
@@ -182,6 +237,12 @@ os.makedirs(work, exist_ok=True)
 lethe_build(lethe, os.path.join(here, "posture-test.yaml"), out)
 qcow2 = os.path.join(out, "posture-test.qcow2")
 kernel, initrd = os.path.join(out, "posture-test.vmlinuz"), os.path.join(out, "posture-test.initrd")
+manifest = json.load(open(os.path.join(out, "posture-test.manifest.json")))
+scores = {e["unit"]: e["score"] for e in manifest["exposure"]}
+check("lethe-firewall.service" in scores and "ssh.service" in scores and "auditd.service" in scores,
+      "the manifest rates the enabled services' exposure", ", ".join(sorted(scores)))
+check(scores.get("lethe-firewall.service", 10) <= 2.0, "lethe-firewall.service is rated locked down (<= 2.0)",
+      str(scores.get("lethe-firewall.service")))
 disk = os.path.join(work, "instance.qcow2")
 if os.path.exists(disk):
     os.unlink(disk)
@@ -189,12 +250,22 @@ run(["qemu-img", "create", "-q", "-f", "qcow2", "-F", "qcow2", "-b", qcow2, disk
 
 first = boot_and_probe(1, disk, kernel, initrd)
 reference = reference_listing(reports(first, "NFT-FILE"))
-check_boot(1, first, reference)
-second = boot_and_probe(2, disk, kernel, initrd)
-check_boot(2, second, reference)
+check_boot(1, first, reference, "without-password")
+
+out_b = os.path.join(work, "out-b")
+lethe_build(lethe, rebuilt_recipe(), out_b)
+old_raw, new_raw = os.path.join(work, "instance-a.raw"), os.path.join(work, "instance-b.raw")
+run(["qemu-img", "convert", "-O", "raw", disk, old_raw])
+shutil.copyfile(os.path.join(out_b, "posture-test-b.raw"), new_raw)
+move_persistent_partition(old_raw, new_raw)
+os.unlink(old_raw)
+second = boot_and_probe(2, new_raw, os.path.join(out_b, "posture-test-b.vmlinuz"),
+                        os.path.join(out_b, "posture-test-b.initrd"))
+check_boot(2, second, reference, "no")
 check(report(first, "HOSTKEY") == report(second, "HOSTKEY"), "boot 2: the same SSH host key as boot 1",
       f"{report(first, 'HOSTKEY')} / {report(second, 'HOSTKEY')}")
 check(report(first, "HOSTKEYS") == "1", "boot 1: only the ed25519 host key was made (host_key_types)")
+check(report(second, "BOOTS") == "2", "boot 2: the persisted state of boot 1 is there", report(second, "BOOTS"))
 check(report(first, "AUDIT-EXEC") != "0" and int(report(second, "AUDIT-EXEC")) >= 1,
       "boot 2: the persisted audit log has this boot's execve too")
 print("posture: all checks passed")

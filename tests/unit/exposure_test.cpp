@@ -80,6 +80,10 @@ TEST_CASE("exposure: the enabled services of a tree, links read and never follow
         test::write(usr / unit, "[Service]\n");
     fs::create_directories(etc / "getty.target.wants");
     fs::create_symlink("/usr/lib/systemd/system/getty@.service", etc / "getty.target.wants/getty@tty1.service");
+    // A masked unit (its /etc file a link to /dev/null) starts nothing.
+    test::write(usr / "e2scrub_reap.service", "[Service]\n");
+    fs::create_symlink("/dev/null", etc / "e2scrub_reap.service");
+    fs::create_symlink("/usr/lib/systemd/system/e2scrub_reap.service", etc / "multi-user.target.wants/e2scrub_reap.service");
     // A link to a unit the image does not have enables nothing.
     fs::create_symlink("/usr/lib/systemd/system/gone.service", etc / "multi-user.target.wants/gone.service");
     // A .wants that is a link (to the build machine's, in a hostile rootfs) is not read.

@@ -169,7 +169,7 @@ TEST_CASE("persisted paths: mount options from the layout to init.conf", "[postu
     CHECK_THAT(refused("bind dir /opt 0 0 0755 noexec x"), Catch::Contains("at most 6 fields"));
 }
 
-TEST_CASE("lethe-init: a bind with options is remounted with them, keeping its own", "[posture][init]") {
+TEST_CASE("lethe-init: persisted paths are nosuid,nodev, and noexec only when listed", "[posture][init]") {
     if (geteuid() != 0) {
         WARN("not root: the bind mounts are not made");
         return;
@@ -182,7 +182,7 @@ TEST_CASE("lethe-init: a bind with options is remounted with them, keeping its o
         if (unshare(CLONE_NEWNS) == 0 && mount("none", "/", nullptr, MS_REC | MS_PRIVATE, nullptr) == 0) {
             std::string persist = (tmp.path / "persist").string(), root = (tmp.path / "root").string();
             fs::create_directories(persist);
-            if (mount("tmpfs", persist.c_str(), "tmpfs", MS_NOSUID | MS_NODEV, "size=1m") == 0) {
+            if (mount("tmpfs", persist.c_str(), "tmpfs", init::persist_mount_flags, "size=1m") == 0) {
                 try {
                     init::bind_mount(init::prepare_bind(root, persist, {"/srv", true, 0, 0, 0755, "noexec"}));
                     init::bind_mount(init::prepare_bind(root, persist, {"/var/lib", true, 0, 0, 0755, ""}));
@@ -190,7 +190,7 @@ TEST_CASE("lethe-init: a bind with options is remounted with them, keeping its o
                     statvfs((root + "/srv").c_str(), &srv);
                     statvfs((root + "/var/lib").c_str(), &lib);
                     bool ok = (srv.f_flag & ST_NOEXEC) && (srv.f_flag & ST_NOSUID) && (srv.f_flag & ST_NODEV) &&
-                              !(lib.f_flag & ST_NOEXEC) && (lib.f_flag & ST_NOSUID);
+                              !(lib.f_flag & ST_NOEXEC) && (lib.f_flag & ST_NOSUID) && (lib.f_flag & ST_NODEV);
                     status = ok ? 0 : 3;
                 } catch (...) {
                     status = 4;
