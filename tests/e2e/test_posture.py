@@ -243,6 +243,11 @@ check("lethe-firewall.service" in scores and "ssh.service" in scores and "auditd
       "the manifest rates the enabled services' exposure", ", ".join(sorted(scores)))
 check(scores.get("lethe-firewall.service", 10) <= 2.0, "lethe-firewall.service is rated locked down (<= 2.0)",
       str(scores.get("lethe-firewall.service")))
+hcloud = json.load(open(os.path.join(out, "posture-test.hcloud-firewall.json")))
+check([(r["direction"], r["protocol"], r.get("port")) for r in hcloud] == [("in", "tcp", "80"), ("in", "icmp", None)],
+      "posture-test.hcloud-firewall.json opens TCP 80 and ICMP, nothing else", json.dumps(hcloud))
+check("posture-test.hcloud-firewall.json" in open(os.path.join(out, "SHA256SUMS")).read(),
+      "the Hetzner rules are published with the disk, in SHA256SUMS")
 disk = os.path.join(work, "instance.qcow2")
 if os.path.exists(disk):
     os.unlink(disk)
