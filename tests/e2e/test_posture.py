@@ -158,6 +158,8 @@ def check_boot(n, console, reference, permit_root_login):
     check(any(f"IN={nic} " in line and "DPT=22 " in line and "lethe-refused: " in line for line in refused),
           f"boot {n}: the kernel log has the refused TCP 22 on {nic}, with the prefix lethe-refused:", "\n".join(refused))
     check(not any("IN=tailscale0 " in line for line in refused), f"boot {n}: nothing on tailscale0 was refused")
+    check(report(console, "IPV6") != "", f"boot {n}: the public NIC took an IPv6 address from router advertisements",
+          report(console, "IPV6"))
     for key in ("SSHD", "SSHD-MATCH"):
         effective = reports(console, key)
         for line in LOCKDOWN + [f"permitrootlogin {permit_root_login}"]:
