@@ -5,8 +5,10 @@ with /usr mounted from /dev/mapper/usr, whose table is the verity target;
 `lethe verify` passes the raw and qcow2 images. One byte flipped inside a
 file's data on the usr partition of a copy of the disk: reading that file
 fails with EIO in the VM and the kernel log names verity, the rest boots,
-and `lethe verify` on the copy exits 1 naming the block. A wrong usrhash=
-(direct kernel boot) stops the boot with lethe-init's message, no panic.
+and `lethe verify` on the copy exits 1 naming the block. A changed hash
+tree, and a wrong usrhash= (direct kernel boot), stop the boot with
+lethe-init's message naming the partitions and the hash, then a reboot, no
+panic.
     test_verity.py LETHE WORKDIR"""
 
 import json
@@ -123,20 +125,44 @@ check(f"data blocks {block}-{block} " in result.stdout, f"lethe verify names dat
 console = lethe_boot(lethe, corrupt, os.path.join(work, "corrupt.log"), "--firmware", "bios", timeout=600,
                      memory=512)
 canary_read = report(console, "CANARY")
-check("I/O error" in canary_read, "reading the corrupted file fails with EIO", canary_read)
+check("Input/output error" in canary_read, "reading the corrupted file fails with EIO", canary_read)
 check(re.search(r"verity.*(data block|corrupt)", console, re.I) is not None, "the kernel log names verity")
 check(report(console, "END") != "", "the rest of /usr still works: the tiny init finished")
 
+
+
+def failed_boot(name, image, cmdline=None):
+    """A boot that lethe-init stops: direct kernel boot (-no-reboot, so its
+    reboot ends QEMU); the console."""
+    log = os.path.join(work, name + ".log")
+    argv = [lethe, "boot", image, "--snapshot", "--console-log", log, "--timeout", "600", "--memory", "512",
+            *direct_boot_flags(os.path.join(out, "tiny.vmlinuz"), os.path.join(out, "tiny.initrd"),
+                               cmdline or f"console=ttyS0 usrhash={root_hash}", [])]
+    run(argv, stdin=subprocess.DEVNULL)
+    console = open(log, errors="replace").read()
+    check("rebooting in" in console, f"{name}: the failure path reboots", console[-3000:])
+    check("Kernel panic" not in console and "LETHE-BEGIN" not in console,
+          f"{name}: no panic, and the image's init never ran")
+    return console
+
+
+# The top block of the hash tree changed: the first block of /usr cannot be
+# checked, and lethe-init says which partitions and which hash.
+bad_tree = os.path.join(work, "bad-tree.raw")
+shutil.copyfile(raw, bad_tree)
+with open(bad_tree, "r+b") as f:
+    f.seek(hashes["offset"] + 4096 + 100)  # the superblock, then the top level
+    byte = f.read(1)[0]
+    f.seek(hashes["offset"] + 4096 + 100)
+    f.write(bytes([byte ^ 0xFF]))
+console = failed_boot("bad-tree", bad_tree)
+check("/usr does not match its root hash" in console and f"usrhash={root_hash}" in console and
+      "/dev/vda2" in console and "/dev/vda3" in console,
+      "a changed hash tree stops the boot naming both partitions and the hash")
+
 # A wrong root hash: lethe-init finds no partitions with the UUIDs it gives.
 wrong = root_hash[::-1]
-log = os.path.join(work, "wrong-hash.log")
-argv = [lethe, "boot", raw, "--snapshot", "--console-log", log, "--timeout", "600", "--memory", "512",
-        *direct_boot_flags(os.path.join(out, "tiny.vmlinuz"), os.path.join(out, "tiny.initrd"),
-                           f"console=ttyS0 usrhash={wrong}", [])]
-run(argv, stdin=subprocess.DEVNULL)
-console = open(log, errors="replace").read()
+console = failed_boot("wrong-hash", raw, f"console=ttyS0 usrhash={wrong}")
 check(f"PARTUUID={wrong[:8]}-" in console and f"/usr, the first 128 bits of usrhash={wrong}" in console,
       "a wrong usrhash= stops the boot naming the partition and the hash", console[-3000:])
-check("rebooting in" in console, "then the failure path reboots")
-check("Kernel panic" not in console and "LETHE-BEGIN" not in console, "no panic, and the image's init never ran")
 print("verity: all checks passed")
