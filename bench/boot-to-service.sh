@@ -58,7 +58,7 @@ build_lethe() { # NAME [OVERLAY2] [COMPRESSION]
     DISK[$name]="$SCRATCH/$name/$name.raw"
     KERNEL[$name]="$SCRATCH/$name/$name.vmlinuz"
     INITRD[$name]="$SCRATCH/$name/$name.initrd"
-    APPEND[$name]="$CMDLINE"
+    APPEND[$name]=$(lethe_cmdline "$SCRATCH/$name/$name.manifest.json") # with usrhash= for a verity /usr
 }
 
 # The same rootfs (lethe's cached tarball), unchanged but for the bench

@@ -12,14 +12,6 @@ source "$(dirname "$0")/common.sh"
 
 RUNS="${RUNS:-11}"
 SCRATCH="$SCRATCH_ROOT/initrd"
-BOOT_TIMEOUT="${BOOT_TIMEOUT:-300}"
-# The same machine for both: TCG, because the benchmark machine has no usable
-# KVM and a result should not depend on whether one does.
-# shellcheck disable=SC2054 # commas are part of -machine's argument
-QEMU=(qemu-system-x86_64 -machine q35,accel=tcg -cpu max -smp 2 -m 1024 -nographic -no-reboot -snapshot)
-# printk.devkmsg=on: systemd's first lines reach the console unthrottled, each
-# with the kernel's timestamp, the clock both ends are read from.
-CMDLINE="console=ttyS0,115200 printk.devkmsg=on"
 
 require_root
 require_tools qemu-system-x86_64 mke2fs zstd gzip
@@ -54,36 +46,6 @@ prepare_classic() {
     mke2fs -q -F -t ext4 -O ^orphan_file -d "$SCRATCH/rootfs" "$SCRATCH/classic.img" 4G
 }
 
-# Kernel timestamp (seconds) of the first console line matching an ERE.
-stamp_of() {
-    grep -a -m1 -E "$1" "$2" | sed -nE 's/^\[ *([0-9]+\.[0-9]+)\].*/\1/p'
-}
-
-# Boots one machine until systemd's banner is on the console, then stops it.
-# Prints kernel timestamps: /init started, systemd's first line, its banner;
-# and lethe-init's "switching root" stamp (same clock), or "-".
-boot_once() {
-    local log=$1 initrd=$2 disk=$3 append=$4 pid i
-    "${QEMU[@]}" -kernel "$SCRATCH/lethe/debian.vmlinuz" -initrd "$initrd" -append "$append" \
-        -drive "file=$disk,if=virtio,format=raw" </dev/null >"$log" 2>&1 &
-    pid=$!
-    touch "$log"
-    for ((i = 0; i < BOOT_TIMEOUT * 5; i++)); do
-        grep -a -q -E 'systemd\[1\]: systemd [0-9]+.* running in system mode' "$log" && break
-        kill -0 "$pid" 2>/dev/null || break
-        sleep 0.2
-    done
-    kill "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-    local start first end switch
-    start=$(stamp_of 'Run /init as init process' "$log")
-    first=$(stamp_of 'systemd\[1\]: ' "$log")
-    end=$(stamp_of 'systemd\[1\]: systemd [0-9]+.* running in system mode' "$log")
-    switch=$(grep -a -m1 'lethe-init: .* switching root' "$log" | sed -nE 's/^lethe-init: \[ *([0-9.]+)\].*/\1/p')
-    [[ -n $start && -n $end ]] || die "a boot did not reach systemd; see $log (KEEP=1 keeps it)"
-    echo "$start $first $end ${switch:--}"
-}
-
 run_boots() {
     local csv="$RESULTS/initrd-boots.csv" run name times
     LOAD_BEFORE=$(host_load)
@@ -94,11 +56,12 @@ run_boots() {
         ((run % 2 == 0)) && order=(initramfs-tools lethe)
         for name in "${order[@]}"; do
             if [[ $name == lethe ]]; then
-                times=$(boot_once "$SCRATCH/logs/lethe-$run.log" "$SCRATCH/lethe/debian.initrd" \
-                    "$SCRATCH/lethe/debian.raw" "$CMDLINE")
+                times=$(boot_once "$SCRATCH/logs/lethe-$run.log" "$SCRATCH/lethe/debian.vmlinuz" \
+                    "$SCRATCH/lethe/debian.initrd" "$SCRATCH/lethe/debian.raw" \
+                    "$(lethe_cmdline "$SCRATCH/lethe/debian.manifest.json")")
             else
-                times=$(boot_once "$SCRATCH/logs/stock-$run.log" "$STOCK_INITRD" "$SCRATCH/classic.img" \
-                    "$CMDLINE root=/dev/vda rw")
+                times=$(boot_once "$SCRATCH/logs/stock-$run.log" "$SCRATCH/lethe/debian.vmlinuz" "$STOCK_INITRD" \
+                    "$SCRATCH/classic.img" "$CMDLINE root=/dev/vda rw")
             fi
             read -r start first end switch <<<"$times"
             printf '%d,%s,%s,%s,%s,%s,%.3f\n' "$run" "$name" "$start" "$first" "$end" "$switch" \

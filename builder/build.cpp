@@ -1,6 +1,7 @@
 // The build, as a straight list of stages (see docs/ARCHITECTURE.md):
-// spec -> plan -> stage the tree -> initrd + ESP -> make filesystems -> partition -> outputs.
-// (The initrd comes before the filesystems because the ESP holds it.)
+// spec -> plan -> stage the tree -> initrd -> /usr (and its hash tree) -> ESP -> other filesystems
+// -> partition -> outputs. The ESP holds the initrd and, on its boot loaders' command line, the
+// root hash of /usr; the ESP's size is measured from its files before the partitions are placed.
 
 #include "build.hpp"
 
@@ -38,6 +39,7 @@
 #include "util/size.hpp"
 #include "util/source_date_epoch.hpp"
 #include "util/timer.hpp"
+#include "verity/hash_partition.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -89,6 +91,7 @@ void require_host_tools(const plan::Plan& plan) {
         tools.insert(tools.end(), kind.tools.begin(), kind.tools.end());
     }
     for (const auto& tool : bootloader::required_tools(plan)) tools.push_back(tool);
+    for (const auto& tool : verity::required_tools(plan)) tools.push_back(tool);
     for (const auto& format : plan.outputs)
         if (auto tool = catalog::disk_format_tool(format)) tools.push_back(*tool);
     for (const auto& feature : plan.features) {
@@ -206,36 +209,50 @@ Path source_of(const plan::PartitionPlan& p, const Trees& trees) {
     case plan::Role::usr: return trees.split.usr_tree;
     case plan::Role::persist: return trees.split.persist_tree;
     case plan::Role::esp: return trees.esp;
+    case plan::Role::usr_verity:
     case plan::Role::data: break;
     }
     return {};
 }
 
-// Read-only filesystems first: their size decides where the partitions
-// after them go. Returns each partition's filesystem image.
-std::map<std::string, Path> make_filesystems(plan::Plan& plan, const Trees& trees, const Path& work,
-                                             int64_t epoch, exec::CommandRunner& runner) {
-    Timer timer("make filesystems");
+// The OS first, read-only and of the size its content takes, and its hash
+// tree when it has one: the root hash goes on the ESP's boot loader command
+// lines and decides the partitions' UUIDs. Returns the images by partition.
+std::map<std::string, Path> make_usr_images(plan::Plan& plan, const stage::SplitTree& split, const Path& work,
+                                            int64_t epoch, exec::CommandRunner& runner) {
+    Timer timer(plan.verity ? "make /usr and its hash tree" : "make /usr");
     std::map<std::string, Path> images;
+    const plan::PartitionPlan& usr = plan.partition(plan::Role::usr);
+    Path data = make_filesystem(usr, split.usr_tree, work / (usr.name + ".img"), 0, epoch, runner);
+    images[usr.name] = data;
+    if (!plan.verity) return images;
+    Path hash = work / (plan.verity->hash_partition + ".img");
+    std::string root_hash = verity::make_hash_image(plan, data, hash, runner);
+    images[plan.verity->hash_partition] = hash;
+    spdlog::info("{}: hash tree of {}, root hash {}", plan.verity->hash_partition, human_size(stdfs::file_size(hash)),
+                 root_hash);
+    return images;
+}
+
+// The other filesystems, once the partitions are placed around the images
+// made already (IMAGES, which this adds to).
+void make_filesystems(plan::Plan& plan, const Trees& trees, std::map<std::string, Path>& images, const Path& work,
+                      int64_t epoch, exec::CommandRunner& runner) {
+    Timer timer("make filesystems");
     plan::ContentSizes content;
-    for (const auto& p : plan.partitions) {
-        if (p.role != plan::Role::usr) continue;
-        images[p.name] = make_filesystem(p, trees.split.usr_tree, work / (p.name + ".img"), 0, epoch, runner);
-        content[p.name] = stdfs::file_size(images[p.name]);
-    }
+    for (const auto& [name, image] : images) content[name] = stdfs::file_size(image);
     auto usage = mkfs::measure_tree(trees.split.persist_tree);
     content[plan.persist_partition] = mkfs::ext4_size_for(usage.bytes, usage.entries);
     for (const auto& p : plan.partitions)
         if (p.role == plan::Role::esp) content[p.name] = bootloader::esp_size_for(mkfs::measure_tree(trees.esp).bytes);
     plan::place_partitions(plan, content);
     for (const auto& p : plan.partitions) {
-        if (p.role == plan::Role::usr || catalog::filesystem_kind(p.filesystem.type).id == catalog::FilesystemId::none)
+        if (images.count(p.name) || catalog::filesystem_kind(p.filesystem.type).id == catalog::FilesystemId::none)
             continue;
         images[p.name] = make_filesystem(p, source_of(p, trees), work / (p.name + ".img"), *p.size, epoch, runner);
         if (p.role == plan::Role::esp && plan.wants(catalog::Firmware::bios))
             runner.run(bootloader::install_syslinux(images[p.name], epoch));
     }
-    return images;
 }
 
 // The ESP's files: kernel, initrd, boot loaders. Empty path when the plan has no ESP.
@@ -332,8 +349,9 @@ void build(const BuildOptions& options) {
     Trees trees{prepare_tree(plan, rootfs.tree, space.path(), epoch, runner, manifest), {}};
     Path initrd = publisher.path(plan.name + ".initrd");
     make_initrd(plan, trees.split, kernel.version, initrd, epoch, manifest);
-    trees.esp = make_esp_tree(plan, vmlinuz, initrd, space.path(), manifest);
-    auto images = make_filesystems(plan, trees, space.path(), epoch, runner);
+    auto images = make_usr_images(plan, trees.split, space.path(), epoch, runner);
+    trees.esp = make_esp_tree(plan, vmlinuz, initrd, space.path(), manifest); // after: usrhash= is known
+    make_filesystems(plan, trees, images, space.path(), epoch, runner);
     Path raw = publisher.path(plan.name + ".raw");
     partition_disk(plan, raw, images);
     write_outputs(plan, raw, publisher, manifest, runner);

@@ -80,6 +80,10 @@ const std::map<std::string, Directive, std::less<>>& directives() {
                        }}},
         {"root_tmpfs", {1, false, [](auto& c, auto& f) { c.root_tmpfs_options = f[0]; }}},
         {"usr", {2, false, [](auto& c, auto& f) { c.usr = {parse_tag(f[0]), f[1]}; }}},
+        {"usr_verity", {2, false, [](auto& c, auto& f) {
+                            c.usr.fstype = f[0];
+                            c.usr_verity = parse_on_corruption(f[1]);
+                        }}},
         {"persist", {3, false, [](auto& c, auto& f) {
                          c.persist = {parse_tag(f[0]), f[1]};
                          c.persist_mount = parse_path(f[2]);
@@ -120,7 +124,9 @@ void parse_line(InitConfig& config, std::string_view line) {
 
 void check_complete(const InitConfig& config) {
     if (config.root_tmpfs_options.empty()) fail("init.conf: missing 'root_tmpfs'");
-    if (config.usr.tag.empty()) fail("init.conf: missing 'usr'");
+    if (config.usr.tag.empty() && !config.usr_verity) fail("init.conf: missing 'usr' (or 'usr_verity')");
+    if (!config.usr.tag.empty() && config.usr_verity)
+        fail("init.conf: 'usr' and 'usr_verity' exclude each other: /usr is one partition or a verity device");
     if (config.persist.tag.empty()) fail("init.conf: missing 'persist'");
 }
 
@@ -145,6 +151,20 @@ struct Line {
 
 } // namespace
 
+const std::vector<std::string>& on_corruption_names() {
+    static const std::vector<std::string> names = {"eio", "restart", "panic"};
+    return names;
+}
+
+OnCorruption parse_on_corruption(std::string_view word) {
+    const auto& names = on_corruption_names();
+    for (size_t i = 0; i < names.size(); ++i)
+        if (word == names[i]) return static_cast<OnCorruption>(i);
+    fail("unknown verity on-corruption mode '" + std::string(word) + "' (eio, restart or panic)");
+}
+
+const char* to_string(OnCorruption mode) { return on_corruption_names().at(static_cast<size_t>(mode)).c_str(); }
+
 std::string escape_field(std::string_view field) {
     std::string out;
     for (unsigned char c : field) {
@@ -166,7 +186,8 @@ std::string render_init_config(const InitConfig& c) {
         for (const auto& pattern : module.patterns) line << pattern;
     }
     add("root_tmpfs") << c.root_tmpfs_options;
-    add("usr") << c.usr.tag << c.usr.fstype;
+    if (c.usr_verity) add("usr_verity") << c.usr.fstype << std::string_view(to_string(*c.usr_verity));
+    else add("usr") << c.usr.tag << c.usr.fstype;
     add("persist") << c.persist.tag << c.persist.fstype << c.persist_mount;
     if (c.grow_persist) add("grow_persist");
     if (!c.fsck.empty()) add("fsck") << c.fsck;

@@ -4,6 +4,7 @@
 // in initrd/README.md). lethe-init owns the format; the builder links this
 // file (library lethe_init_config) to write it, so the two cannot drift.
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -51,6 +52,19 @@ struct DeviceModule {
     bool operator==(const DeviceModule&) const = default;
 };
 
+// What the kernel does when a block of /usr does not match its hash tree
+// (`verity.on_corruption` in a layout; dm-verity's table options).
+enum class OnCorruption {
+    eio,     // the read fails with EIO and the kernel logs it
+    restart, // the kernel restarts the machine
+    panic,   // the kernel panics
+};
+// "eio", "restart", "panic", in the enum's order: what a layout may write.
+const std::vector<std::string>& on_corruption_names();
+// Failure for a word not in on_corruption_names().
+OnCorruption parse_on_corruption(std::string_view word);
+const char* to_string(OnCorruption mode);
+
 struct InitConfig {
     int timeout_seconds = 30;
     int rescue_delay_seconds = 30;
@@ -58,7 +72,11 @@ struct InitConfig {
     std::vector<std::string> modules;         // always loaded, first
     std::vector<DeviceModule> device_modules; // in load order
     std::string root_tmpfs_options;
+    // /usr: the partition TAG names, or with usr_verity the dm-verity device
+    // over the partitions that usrhash= on the kernel command line gives
+    // (then usr.tag is empty: the root hash is not known when the initrd is made).
     TaggedPartition usr;
+    std::optional<OnCorruption> usr_verity;
     TaggedPartition persist;
     std::string persist_mount;
     bool grow_persist = false; // grow the partition and its ext4 to the end of a larger disk

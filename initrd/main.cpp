@@ -15,7 +15,10 @@
 #include "initrd/programs.hpp"
 #include "initrd/switch_root.hpp"
 #include "initrd/tree_ops.hpp"
+#include "initrd/usr_verity.hpp"
+#include "initrd/verity_device.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <cstring>
@@ -68,7 +71,8 @@ void mount_new_root(Progress& progress, const std::string& usr_device) {
     make_directories(usr, 0755);
     mount_or_fail(usr_device, usr, config.usr.fstype.c_str(), MS_RDONLY);
     progress.usr_mounted = true;
-    log_step("mounted /usr (%s, %s, %s)", config.usr.fstype.c_str(), config.usr.tag.c_str(), usr_device.c_str());
+    log_step("mounted /usr (%s, %s, %s)", config.usr.fstype.c_str(),
+             config.usr_verity ? "dm-verity" : config.usr.tag.c_str(), usr_device.c_str());
 }
 
 // The usr-merge links and the API file systems' mount points first: e2fsck
@@ -186,27 +190,54 @@ void bind_persisted_paths(const InitConfig& config) {
              config.persist_mount.c_str(), with_options);
 }
 
+// What /usr is made from: its partition, or with usr_verity the data and
+// hash partitions usrhash= names (a failure without usrhash=).
+struct UsrPartitions {
+    std::vector<WantedPartition> wanted;
+    std::optional<UsrVerity> verity;
+};
+
+UsrPartitions usr_partitions(const InitConfig& config) {
+    if (!config.usr_verity) return {{{config.usr.tag, "/usr"}}, std::nullopt};
+    UsrVerity verity = usr_verity_from_cmdline(read_text_file("/proc/cmdline"));
+    log_step("/usr is checked by dm-verity: usrhash=%s gives %s and %s", verity.root_hash.c_str(),
+             verity.data.tag.c_str(), verity.hash.tag.c_str());
+    return {{verity.data, verity.hash}, verity};
+}
+
+// The device /usr is mounted from: the partition, or the verity device over
+// the data and hash partitions (DEVICES, in the order usr_partitions gave).
+std::string open_usr(const InitConfig& config, const UsrPartitions& usr, const std::vector<std::string>& devices) {
+    if (!usr.verity) return devices[0];
+    return open_usr_verity(*usr.verity, devices[0], devices[1], *config.usr_verity);
+}
+
 // The /usr and persistent partitions, or a failure naming what is missing.
 // Without the persistent partition /usr is mounted all the same, and the
 // usr-merge links made, so that a rescue shell can run from the image.
 std::array<std::string, 2> find_partitions(Progress& progress) {
     const InitConfig& config = progress.config;
     std::vector<DeviceModule> device_modules = config.device_modules;
+    UsrPartitions usr_parts = usr_partitions(config);
+    std::vector<WantedPartition> wanted = usr_parts.wanted;
+    wanted.push_back({config.persist.tag, "the persistent partition"});
     FoundPartitions found =
-        wait_for_partitions({{config.usr.tag, "/usr"}, {config.persist.tag, "the persistent partition"}},
-                            config.timeout_seconds, [&] { load_device_modules(device_modules); });
-    const std::string &usr = found.devices[0], &persist = found.devices[1];
-    if (!usr.empty() && persist.empty()) {
+        wait_for_partitions(wanted, config.timeout_seconds, [&] { load_device_modules(device_modules); });
+    std::vector<std::string> usr_devices(found.devices.begin(), found.devices.end() - 1);
+    const std::string& persist = found.devices.back();
+    bool usr_found = std::none_of(usr_devices.begin(), usr_devices.end(), [](const auto& d) { return d.empty(); });
+    if (usr_found && persist.empty()) {
         try {
-            mount_new_root(progress, usr);
+            mount_new_root(progress, open_usr(config, usr_parts, usr_devices));
             make_links_and_directories(config);
         } catch (const Failure& error) {
             log_error("%s", error.what()); // the missing partition is still the failure to report
         }
     }
     if (!found.missing.empty()) fail(found.missing);
-    log_step("found %s (%s) and %s (%s)", usr.c_str(), config.usr.tag.c_str(), persist.c_str(),
-             config.persist.tag.c_str());
+    for (size_t i = 0; i < found.devices.size(); ++i)
+        log_step("found %s (%s)", found.devices[i].c_str(), wanted[i].tag.c_str());
+    std::string usr = open_usr(config, usr_parts, usr_devices);
     return {usr, persist};
 }
 
@@ -287,7 +318,8 @@ int check_config(const char* path) {
         InitConfig config = parse_init_config(read_text_file(path));
         std::printf("%s: %zu modules (and %zu for devices), usr %s (%s), persist %s (%s) at %s, "
                     "%zu binds, init %s%s\n",
-                    path, config.modules.size(), config.device_modules.size(), config.usr.tag.c_str(),
+                    path, config.modules.size(), config.device_modules.size(),
+                    config.usr_verity ? "dm-verity (usrhash=)" : config.usr.tag.c_str(),
                     config.usr.fstype.c_str(),
                     config.persist.tag.c_str(), config.persist.fstype.c_str(), config.persist_mount.c_str(),
                     config.binds.size(), config.init.c_str(),

@@ -193,25 +193,6 @@ HashTreeGeometry hash_tree_geometry(const VeritySuperblock& sb) {
     return hash_tree_geometry(sb.data_blocks, sb.hash_block_size, bytes);
 }
 
-OnCorruption parse_on_corruption(std::string_view word) {
-    if (word == "eio") return OnCorruption::eio;
-    if (word == "restart") return OnCorruption::restart;
-    if (word == "panic") return OnCorruption::panic;
-    fail("unknown verity on-corruption mode '" + std::string(word) + "' (eio, restart or panic)");
-}
-
-const char* to_string(OnCorruption mode) {
-    switch (mode) {
-    case OnCorruption::restart:
-        return "restart";
-    case OnCorruption::panic:
-        return "panic";
-    case OnCorruption::eio:
-        break;
-    }
-    return "eio";
-}
-
 DmTarget verity_target(const VerityTarget& t) {
     const VeritySuperblock& sb = t.superblock;
     check_root_hash(t.root_hash, "the root hash");

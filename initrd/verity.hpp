@@ -15,6 +15,7 @@
 // - the dm "verity" target's table line.
 
 #include "initrd/dm_table.hpp"
+#include "initrd/init_config.hpp" // OnCorruption: init.conf carries it
 
 #include <cstddef>
 #include <cstdint>
@@ -85,17 +86,6 @@ struct HashTreeGeometry {
 HashTreeGeometry hash_tree_geometry(uint64_t data_blocks, uint32_t hash_block_size,
                                     size_t digest_bytes);
 HashTreeGeometry hash_tree_geometry(const VeritySuperblock& superblock);
-
-// What the kernel does when a block does not match the tree
-// (`verity.on_corruption` in a layout).
-enum class OnCorruption {
-    eio,     // the read fails with EIO and the kernel logs it
-    restart, // the kernel restarts the machine
-    panic,   // the kernel panics
-};
-// "eio", "restart", "panic"; Failure for anything else.
-OnCorruption parse_on_corruption(std::string_view word);
-const char* to_string(OnCorruption mode);
 
 struct VerityTarget {
     std::string data_device; // "MAJOR:MINOR" or a path

@@ -34,7 +34,7 @@ LoaderFiles host_loader_files(const catalog::Target& target) {
 std::string syslinux_config(const plan::Plan& plan) {
     return fmt::format("# Written by lethe: boot {} at once, no menu.\n"
                        "DEFAULT {}\nPROMPT 0\nTIMEOUT 0\n\nLABEL {}\n  LINUX {}\n  INITRD {}\n  APPEND {}\n",
-                       plan.name, plan.name, plan.name, esp_kernel, esp_initrd, plan.kernel.cmdline);
+                       plan.name, plan.name, plan.name, esp_kernel, esp_initrd, plan::kernel_command_line(plan));
 }
 
 // `editor no`: nobody at the console edits the command line into init=/bin/sh.
@@ -42,7 +42,7 @@ std::string loader_config() { return "timeout 0\ndefault lethe.conf\neditor no\n
 
 std::string loader_entry(const plan::Plan& plan) {
     return fmt::format("title {}\nlinux {}\ninitrd {}\noptions {}\n", plan.name, esp_kernel, esp_initrd,
-                       plan.kernel.cmdline);
+                       plan::kernel_command_line(plan));
 }
 
 std::vector<exec::Tool> required_tools(const plan::Plan& plan) {

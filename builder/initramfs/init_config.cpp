@@ -27,7 +27,10 @@ init::InitConfig make_init_config(const plan::Plan& plan, const stage::SplitTree
     }
     config.root_tmpfs_options = tmpfs_options(plan.root);
     const auto& usr = plan.partition(plan::Role::usr);
-    config.usr = {partuuid(usr.uuid), usr.filesystem.type};
+    // A verity /usr is found by the UUIDs usrhash= gives at boot: the root
+    // hash is not known yet, and the initrd must not depend on it.
+    if (plan.verity) config.usr_verity = plan.verity->on_corruption;
+    config.usr = {plan.verity ? std::string() : partuuid(usr.uuid), usr.filesystem.type};
     const auto& persist = plan.partition(plan::Role::persist);
     config.persist = {partuuid(persist.uuid), persist.filesystem.type};
     config.persist_mount = plan.persist_mount;

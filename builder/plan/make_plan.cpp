@@ -2,6 +2,7 @@
 
 #include "catalog/filesystem_kinds.hpp"
 #include "catalog/partition_types.hpp"
+#include "spec/value_limits.hpp"
 #include "util/error.hpp"
 #include "util/paths.hpp"
 #include "util/uuid.hpp"
@@ -96,6 +97,46 @@ std::vector<spec::Partition> with_esp(const spec::Recipe& recipe, const std::vec
     return partitions;
 }
 
+// `verity: true` puts the partition's hash tree on a usr-verity partition
+// right after it (the Discoverable Partitions Specification's pair), sized
+// to the tree once it is made. Both UUIDs come from the root hash.
+std::optional<VerityPlan> add_verity_partition(const spec::Recipe& recipe, std::vector<PartitionPlan>& partitions,
+                                               const catalog::Target& target) {
+    const spec::Partition* data = nullptr;
+    for (const auto& p : recipe.layout.disk.partitions) {
+        if (!p.verity) continue;
+        if (!catalog::is_usr_type(target, *catalog::type_guid(target, p.type_name)))
+            fail_input("{}: 'verity: true' protects the usr partition; '{}' has type {}",
+                       spec::to_string(p.verity_origin), p.name, p.type_name);
+        data = &p;
+    }
+    if (!data) return std::nullopt;
+    const std::string hash_name = "usr-verity";
+    for (const auto& p : recipe.layout.disk.partitions) {
+        if (p.name == hash_name)
+            fail_input("{}: lethe adds a partition '{}' for the hash tree of '{}' (verity: true): give this one "
+                       "another name",
+                       spec::to_string(p.origin), hash_name, data->name);
+        if (*catalog::type_guid(target, p.type_name) == target.types.usr_verity)
+            fail_input("{}: lethe adds the usr-verity partition for 'verity: true' on '{}': leave '{}' out",
+                       spec::to_string(p.origin), data->name, p.name);
+    }
+    if (partitions.size() >= catalog::max_partitions)
+        fail_input("{}: 'verity: true' adds a partition, and {} partitions do not fit a GPT, which holds at most {}",
+                   spec::to_string(data->verity_origin), partitions.size() + 1, catalog::max_partitions);
+    auto usr = std::find_if(partitions.begin(), partitions.end(), [](const auto& p) { return p.role == Role::usr; });
+    usr->uuid.clear();
+    PartitionPlan hash;
+    hash.name = hash_name;
+    hash.type_guid = std::string(target.types.usr_verity);
+    hash.type_name = "usr-verity";
+    hash.role = Role::usr_verity;
+    hash.size_rule = {spec::SizeRule::automatic, 0};
+    hash.filesystem.type = "none";
+    partitions.insert(usr + 1, hash);
+    return VerityPlan{data->name, hash_name, recipe.layout.verity.on_corruption, {}};
+}
+
 // A feature's path is added unless a listed directory already holds it.
 void add_feature_path(std::vector<PersistEntry>& entries, const PersistEntry& wanted) {
     bool covered = std::any_of(entries.begin(), entries.end(), [&](const PersistEntry& e) {
@@ -115,7 +156,7 @@ std::vector<PersistEntry> persistence_manifest(const spec::Persistence& persiste
     return entries;
 }
 
-InitrdPlan initrd_plan(const spec::Layout& layout, const std::vector<PartitionPlan>& partitions,
+InitrdPlan initrd_plan(const spec::Layout& layout, const std::vector<PartitionPlan>& partitions, bool verity,
                        const std::vector<std::shared_ptr<const FeaturePlan>>& features) {
     InitrdPlan initrd;
     for (const auto& p : partitions) {
@@ -125,7 +166,10 @@ InitrdPlan initrd_plan(const spec::Layout& layout, const std::vector<PartitionPl
         if (!module.empty() && std::find(initrd.modules.begin(), initrd.modules.end(), module) == initrd.modules.end())
             initrd.modules.push_back(module);
     }
-    std::vector<std::string> wanted = layout.initrd.modules;
+    std::vector<std::string> wanted;
+    // lethe-init maps /usr through device-mapper's verity target (dm_bufio and reed_solomon come from modules.dep).
+    if (verity) wanted = {"dm_mod", "dm_verity"};
+    wanted.insert(wanted.end(), layout.initrd.modules.begin(), layout.initrd.modules.end());
     for (const auto& feature : features) {
         auto modules = feature->initrd_modules();
         wanted.insert(wanted.end(), modules.begin(), modules.end());
@@ -147,6 +191,7 @@ InitrdPlan initrd_plan(const spec::Layout& layout, const std::vector<PartitionPl
 std::string to_string(Role role) {
     switch (role) {
     case Role::usr: return "usr";
+    case Role::usr_verity: return "usr-verity";
     case Role::persist: return "persist";
     case Role::esp: return "esp";
     case Role::data: return "data";
@@ -162,6 +207,14 @@ const PartitionPlan& Plan::partition(Role role) const {
 
 PartitionPlan& Plan::partition(Role role) {
     return const_cast<PartitionPlan&>(static_cast<const Plan&>(*this).partition(role));
+}
+
+std::string kernel_command_line(const Plan& plan) {
+    if (!plan.verity) return plan.kernel.cmdline;
+    if (plan.verity->root_hash.empty())
+        fail("internal error: the kernel command line is asked for before the root hash of '{}' is known",
+             plan.verity->data_partition);
+    return plan.kernel.cmdline + (plan.kernel.cmdline.empty() ? "" : " ") + "usrhash=" + plan.verity->root_hash;
 }
 
 bool Plan::wants(catalog::Firmware wanted) const {
@@ -189,13 +242,19 @@ Plan make_plan(const spec::Recipe& recipe, std::vector<std::shared_ptr<const Fea
     for (const auto& p : with_esp(recipe, plan.firmware))
         plan.partitions.push_back(partition_plan(p, recipe, target, plan.wants(catalog::Firmware::bios)));
     check_usr_partition(layout, plan.partitions, target);
+    plan.verity = add_verity_partition(recipe, plan.partitions, target);
+    constexpr size_t usrhash_bytes = 9 + 64; // " usrhash=" and 64 hex digits
+    if (plan.verity && plan.kernel.cmdline.size() + usrhash_bytes > spec::max_kernel_cmdline)
+        fail_input("{}: kernel.cmdline is {} bytes, and with the usrhash= that 'verity: true' adds ({} bytes) it "
+                   "exceeds the {} the boot loaders leave",
+                   recipe.file, plan.kernel.cmdline.size(), usrhash_bytes, spec::max_kernel_cmdline);
     plan.root = layout.root;
     plan.persist_partition = layout.persistence.partition;
     plan.persist_mount = layout.persistence.mount;
     plan.persist_grow = layout.persistence.grow && !plan.partitions.empty() &&
                         plan.partitions.back().role == Role::persist && plan.partitions.back().filesystem.type == "ext4";
     plan.persisted = persistence_manifest(layout.persistence, features);
-    plan.initrd = initrd_plan(layout, plan.partitions, features);
+    plan.initrd = initrd_plan(layout, plan.partitions, plan.verity.has_value(), features);
     plan.outputs = recipe.outputs;
     plan.features = std::move(features);
     return plan;

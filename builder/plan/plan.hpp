@@ -16,7 +16,8 @@
 namespace lethe::plan {
 
 enum class Role {
-    usr,     // the read-only OS, mounted at /usr
+    usr,        // the read-only OS, mounted at /usr
+    usr_verity, // the hash tree of a usr partition with `verity: true`, right after it
     persist, // the persistent partition
     esp,     // the EFI system partition: kernel, initrd and boot loaders
     data,    // any other partition: made with an empty filesystem
@@ -54,6 +55,22 @@ struct InitrdPlan {
     bool rescue_shell = false;
 };
 
+// What lethe fixes for every verity partition, as systemd-repart does.
+inline constexpr uint32_t verity_data_block_size = 4096;
+inline constexpr uint32_t verity_hash_block_size = 4096;
+inline constexpr const char* verity_hash_algorithm = "sha256";
+
+// dm-verity for /usr (`verity: true` on the usr partition). The partitions'
+// UUIDs and the kernel's usrhash= come from the root hash, which only the
+// build knows (verity::make_hash_image sets them); until then both UUIDs
+// are empty.
+struct VerityPlan {
+    std::string data_partition; // "usr"
+    std::string hash_partition; // "usr-verity"
+    init::OnCorruption on_corruption = init::OnCorruption::eio;
+    std::string root_hash; // hex; empty until the hash tree is made
+};
+
 struct KernelPlan {
     std::string version; // empty: the only (or newest) kernel in the rootfs
     std::string cmdline;
@@ -72,6 +89,7 @@ struct Plan {
     std::optional<uint64_t> disk_size; // resolved by place_partitions()
     std::string disk_uuid;
     std::vector<PartitionPlan> partitions;
+    std::optional<VerityPlan> verity; // nullopt: /usr has no hash tree
     spec::TmpfsRoot root;
     std::string persist_partition;
     std::string persist_mount;
@@ -112,5 +130,10 @@ using ContentSizes = std::map<std::string, uint64_t>;
 void place_partitions(Plan& plan, const ContentSizes& content);
 
 bool is_placed(const Plan& plan);
+
+// The kernel command line the boot loaders give: the recipe's, and
+// usrhash= for a verity /usr. fail() for a verity plan whose root hash is
+// not known yet (a loader configured before the hash tree was made).
+std::string kernel_command_line(const Plan& plan);
 
 } // namespace lethe::plan

@@ -30,22 +30,42 @@ Json rootfs_json(const spec::RootfsSource& rootfs) {
              {{"suite", rootfs.suite}, {"variant", rootfs.variant}, {"mirror", rootfs.mirror}, {"packages", rootfs.packages}}}};
 }
 
-Json partition_json(const PartitionPlan& p, size_t number) {
+Json string_or_null(const std::string& text) { return text.empty() ? Json(nullptr) : Json(text); }
+
+// The dm-verity side of the data partition or its hash partition.
+Json verity_json(const PartitionPlan& p, const VerityPlan& verity) {
+    bool data = p.role == Role::usr;
+    Json json = data ? Json{{"hash_partition", verity.hash_partition}} : Json{{"data_partition", verity.data_partition}};
+    json["algorithm"] = verity_hash_algorithm;
+    json["data_block_size"] = verity_data_block_size;
+    json["hash_block_size"] = verity_hash_block_size;
+    if (data) {
+        json["on_corruption"] = init::to_string(verity.on_corruption);
+        json["root_hash"] = string_or_null(verity.root_hash);
+    }
+    json["uuid_from"] = data ? "the root hash's first 128 bits" : "the root hash's last 128 bits";
+    return json;
+}
+
+Json partition_json(const Plan& plan, const PartitionPlan& p, size_t number) {
     Json filesystem = {{"type", p.filesystem.type}};
     if (!p.filesystem.label.empty()) filesystem["label"] = p.filesystem.label;
     if (!p.filesystem.uuid.empty()) filesystem["uuid"] = p.filesystem.uuid;
     if (!p.filesystem.compression.empty()) filesystem["compression"] = p.filesystem.compression;
-    return {{"number", number},
+    Json json = {{"number", number},
             {"name", p.name},
             {"role", to_string(p.role)},
             {"type", p.type_name},
             {"type_guid", p.type_guid},
-            {"uuid", p.uuid},
+            {"uuid", string_or_null(p.uuid)},
             {"size_rule", size_rule(p.size_rule)},
             {"offset", optional(p.offset)},
             {"size", optional(p.size)},
             {"attributes", p.attributes & legacy_bios_bootable ? Json::array({"legacy-bios-bootable"}) : Json::array()},
             {"filesystem", filesystem}};
+    bool verity = plan.verity && (p.role == Role::usr || p.role == Role::usr_verity);
+    if (verity) json["verity"] = verity_json(p, *plan.verity);
+    return json;
 }
 
 Json persistence_json(const Plan& plan) {
@@ -64,6 +84,14 @@ Json persistence_json(const Plan& plan) {
             {"mount", plan.persist_mount},
             {"grow", plan.persist_grow},
             {"entries", entries}};
+}
+
+// The boot loaders' command line adds usrhash= to the recipe's.
+Json kernel_json(const Plan& plan) {
+    Json json = {{"version", plan.kernel.version.empty() ? Json("newest in rootfs") : Json(plan.kernel.version)},
+                 {"cmdline", plan.kernel.cmdline}};
+    if (plan.verity) json["usrhash"] = string_or_null(plan.verity->root_hash);
+    return json;
 }
 
 // What each firmware runs; the files are on the ESP (builder/bootloader/esp.hpp).
@@ -85,7 +113,7 @@ Json boot_json(const Plan& plan) {
 
 Json to_json(const Plan& plan) {
     Json partitions = Json::array();
-    for (size_t i = 0; i < plan.partitions.size(); ++i) partitions.push_back(partition_json(plan.partitions[i], i + 1));
+    for (size_t i = 0; i < plan.partitions.size(); ++i) partitions.push_back(partition_json(plan, plan.partitions[i], i + 1));
     Json outputs = Json::array();
     for (const auto& format : plan.outputs) outputs.push_back(plan.name + "." + format);
     for (const char* extra : {"vmlinuz", "initrd", "manifest.json"}) outputs.push_back(plan.name + "." + extra);
@@ -96,8 +124,7 @@ Json to_json(const Plan& plan) {
         {"architecture", plan.target->name},
         {"rootfs", rootfs_json(plan.rootfs)},
         {"overlays", plan.overlays},
-        {"kernel", {{"version", plan.kernel.version.empty() ? Json("newest in rootfs") : Json(plan.kernel.version)},
-                    {"cmdline", plan.kernel.cmdline}}},
+        {"kernel", kernel_json(plan)},
         {"boot", boot_json(plan)},
         {"disk", {{"size_rule", size_rule(plan.disk_size_rule)}, {"size", optional(plan.disk_size)},
                   {"table", "gpt"}, {"uuid", plan.disk_uuid}, {"alignment", alignment}}},

@@ -18,7 +18,7 @@ namespace {
 std::string did_you_mean_types(const std::string& name) { return did_you_mean(name, catalog::type_names()); }
 
 Partition parse_partition(const Document& doc, const YAML::Node& node) {
-    MapReader map(doc, node, "partition", {"name", "type", "size", "filesystem", "compression"});
+    MapReader map(doc, node, "partition", {"name", "type", "size", "filesystem", "compression", "verity"});
     Partition p;
     p.origin = doc.origin(node);
     const YAML::Node name = map.required("name");
@@ -41,6 +41,10 @@ Partition parse_partition(const Document& doc, const YAML::Node& node) {
         if (kind.compressions.empty())
             doc.fail_at(map.get("compression"), fmt::format("{} is not compressed: compression applies to a compressed filesystem", p.filesystem));
         p.compression = read_choice(doc, map.get("compression"), kind.compressions);
+    }
+    if (map.has("verity")) {
+        p.verity = read_bool(doc, map.get("verity"));
+        p.verity_origin = doc.origin(map.get("verity"));
     }
     return p;
 }
@@ -169,7 +173,20 @@ InitrdOptions parse_initrd(const Document& doc, const YAML::Node& node) {
     return initrd;
 }
 
-const std::vector<std::string> layout_keys = {"disk", "root", "persistence", "initrd"};
+// The section says what the kernel does on a mismatch; it means nothing
+// without a partition that has a hash tree.
+VerityOptions parse_verity(const Document& doc, const YAML::Node& node, const Disk& disk) {
+    MapReader map(doc, node, "verity", {"on_corruption"});
+    if (std::none_of(disk.partitions.begin(), disk.partitions.end(), [](const Partition& p) { return p.verity; }))
+        doc.fail_at(node, "'verity' applies to a partition with 'verity: true', and none has it");
+    VerityOptions verity;
+    if (map.has("on_corruption"))
+        verity.on_corruption =
+            init::parse_on_corruption(read_choice(doc, map.get("on_corruption"), init::on_corruption_names()));
+    return verity;
+}
+
+const std::vector<std::string> layout_keys = {"disk", "root", "persistence", "initrd", "verity"};
 
 } // namespace
 
@@ -192,6 +209,7 @@ Layout parse_layout(const Document& doc, const YAML::Node& node) {
     layout.root = parse_root(doc, map.required("root"));
     layout.persistence = parse_persistence(doc, map.required("persistence"), layout.disk);
     if (map.has("initrd")) layout.initrd = parse_initrd(doc, map.get("initrd"));
+    if (map.has("verity")) layout.verity = parse_verity(doc, map.get("verity"), layout.disk);
     return layout;
 }
 

@@ -4,6 +4,7 @@
 // at it in errors.
 
 #include "catalog/target.hpp"
+#include "initrd/init_config.hpp" // OnCorruption: lethe-init's init.conf carries it
 
 #include <cstdint>
 #include <map>
@@ -37,7 +38,9 @@ struct Partition {
     Size size;
     std::string filesystem; // a kind of catalog/filesystem_kinds.hpp
     std::string compression; // for erofs/squashfs; empty = the filesystem's default in lethe
+    bool verity = false;     // `verity: true`: a dm-verity hash tree (only on the usr partition)
     Origin origin;
+    Origin verity_origin; // of `verity:`, when given
 };
 
 struct Disk {
@@ -76,12 +79,18 @@ struct InitrdOptions {
     bool rescue_shell = false;       // drop to /usr/bin/sh on failure instead of rebooting
 };
 
+// The layout's `verity:` section: how a partition with `verity: true` is checked.
+struct VerityOptions {
+    init::OnCorruption on_corruption = init::OnCorruption::eio;
+};
+
 struct Layout {
     std::string file; // where it was read from ("" when inline)
     Disk disk;
     TmpfsRoot root;
     Persistence persistence;
     InitrdOptions initrd;
+    VerityOptions verity;
 };
 
 struct RootfsSource {

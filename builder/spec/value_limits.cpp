@@ -16,12 +16,7 @@ namespace {
 // "leave it unchanged", so it names nobody.
 constexpr uint64_t max_account_id = std::numeric_limits<uint32_t>::max() - 1;
 
-// COMMAND_LINE_SIZE is 2048 on x86-64 (and arm64), with the terminating NUL.
-// SYSLINUX puts "BOOT_IMAGE=/vmlinuz " before the line, systemd-boot adds
-// " initrd=\initrd" after it: 64 bytes are kept for the boot loaders.
-constexpr size_t command_line_size = 2048;
-constexpr size_t boot_loader_reserve = 64;
-constexpr size_t max_cmdline = command_line_size - 1 - boot_loader_reserve;
+constexpr size_t max_cmdline = max_kernel_cmdline;
 
 // Image names end up in NAME.manifest.json and the temporary names beside
 // it, which must fit NAME_MAX (255 bytes).
@@ -73,6 +68,11 @@ std::string read_kernel_cmdline(const Document& doc, const YAML::Node& node) {
                           "kernel.cmdline holds a control character (byte 0x{:02x} at offset {}): "
                           "the command line is one line, its parameters separated by spaces",
                           static_cast<unsigned char>(text[i]), i));
+    // A parameter lethe-init reads: the root hash of the image's own /usr.
+    for (size_t at = text.find("usrhash="); at != std::string::npos; at = text.find("usrhash=", at + 1))
+        if (at == 0 || text[at - 1] == ' ' || text[at - 1] == '"')
+            doc.fail_at(node, "kernel.cmdline has usrhash=, which lethe writes itself for a usr partition with "
+                              "'verity: true' (the root hash of its hash tree)");
     if (text.size() > max_cmdline)
         doc.fail_at(
             node, fmt::format(

@@ -16,7 +16,15 @@ namespace lethe::spec {
 // as /etc/passwd and /etc/group spell it, or a number that fits uid_t/gid_t.
 std::string read_account(const Document& doc, const YAML::Node& node, const char* what);
 
-// kernel.cmdline: one line of printable characters the kernel takes whole.
+// COMMAND_LINE_SIZE is 2048 on x86-64 (and arm64), with the terminating NUL.
+// SYSLINUX puts "BOOT_IMAGE=/vmlinuz " before the line, systemd-boot adds
+// " initrd=\initrd" after it: 64 bytes are kept for the boot loaders.
+inline constexpr size_t command_line_size = 2048;
+inline constexpr size_t boot_loader_reserve = 64;
+inline constexpr size_t max_kernel_cmdline = command_line_size - 1 - boot_loader_reserve;
+
+// kernel.cmdline: one line of printable characters the kernel takes whole,
+// without usrhash= (lethe's own, for verity).
 std::string read_kernel_cmdline(const Document& doc, const YAML::Node& node);
 
 // kernel.version names /boot/vmlinuz-VERSION and lib/modules/VERSION: no '/'.

@@ -93,26 +93,29 @@ std::vector<RootHashSource> esp_root_hashes(exec::CommandRunner& runner,
     return sources;
 }
 
-RootHashSource manifest_root_hash(const std::filesystem::path& manifest) {
+std::optional<RootHashSource> find_manifest_root_hash(const std::filesystem::path& manifest) {
     if (!std::filesystem::is_regular_file(manifest))
         fail_input("cannot read the manifest '{}': not a file", manifest.string());
     nlohmann::json json = nlohmann::json::parse(read_file(manifest), nullptr, false);
     if (json.is_discarded() || !json.is_object())
         fail_input("'{}' is not a lethe manifest (not a JSON object)", manifest.string());
+    if (!json.contains("verity")) return std::nullopt;
     const nlohmann::json* hash = nullptr;
-    if (json.contains("verity") && json["verity"].is_object() &&
-        json["verity"].contains("root_hash"))
-        hash = &json["verity"]["root_hash"];
+    if (json["verity"].is_object() && json["verity"].contains("root_hash")) hash = &json["verity"]["root_hash"];
     if (!hash || !hash->is_string())
-        fail_input("the manifest '{}' has no verity.root_hash: was the image built with verity?",
-                   manifest.string());
+        fail_input("the manifest '{}' has a verity section without a root_hash string", manifest.string());
     std::string value = hash->get<std::string>();
     try {
         init::check_root_hash(value, "the manifest's verity.root_hash");
     } catch (const init::Failure& error) {
         fail_input("{}: {}", manifest.string(), error.what());
     }
-    return {"the manifest", value};
+    return RootHashSource{"the manifest", value};
+}
+
+RootHashSource manifest_root_hash(const std::filesystem::path& manifest) {
+    if (auto source = find_manifest_root_hash(manifest)) return *source;
+    fail_input("the manifest '{}' has no verity.root_hash: was the image built with verity?", manifest.string());
 }
 
 } // namespace lethe::verity

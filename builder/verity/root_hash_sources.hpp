@@ -42,5 +42,7 @@ std::vector<RootHashSource> esp_root_hashes(exec::CommandRunner& runner,
 // `verity.root_hash` of a manifest; fail_input when the file is not a
 // manifest or has none (an image built without verity).
 RootHashSource manifest_root_hash(const std::filesystem::path& manifest);
+// The same, but nullopt for a manifest without a verity section.
+std::optional<RootHashSource> find_manifest_root_hash(const std::filesystem::path& manifest);
 
 } // namespace lethe::verity

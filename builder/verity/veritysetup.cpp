@@ -2,6 +2,7 @@
 
 #include "initrd/failure.hpp"
 #include "initrd/verity.hpp"
+#include "plan/plan.hpp"
 #include "util/error.hpp"
 #include "util/file.hpp"
 #include "util/uuid.hpp"
@@ -42,9 +43,9 @@ FormatJob format_job(std::string_view seed, std::string_view partition,
 
 exec::Command format_command(const FormatJob& job) {
     return {{"veritysetup", "format", job.data_image.string(), job.hash_image.string(),
-             fmt::format("--hash={}", hash_algorithm),
-             fmt::format("--data-block-size={}", data_block_size),
-             fmt::format("--hash-block-size={}", hash_block_size), "--salt=" + job.salt_hex,
+             fmt::format("--hash={}", plan::verity_hash_algorithm),
+             fmt::format("--data-block-size={}", plan::verity_data_block_size),
+             fmt::format("--hash-block-size={}", plan::verity_hash_block_size), "--salt=" + job.salt_hex,
              "--uuid=" + job.uuid}};
 }
 
@@ -69,9 +70,10 @@ std::string format(exec::CommandRunner& runner, const FormatJob& job) {
     std::error_code error;
     uint64_t size = std::filesystem::file_size(job.data_image, error);
     if (error) fail_errno("cannot read the size of", job.data_image.string(), error.value());
-    if (size % data_block_size != 0)
+    constexpr uint32_t block = plan::verity_data_block_size;
+    if (size % block != 0)
         fail("'{}' is {} bytes, not whole blocks of {}: its last {} bytes would not be protected",
-             job.data_image.string(), size, data_block_size, size % data_block_size);
+             job.data_image.string(), size, block, size % block);
     Fd fd(::open(job.hash_image.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
     if (fd.get() < 0) fail_errno("cannot create", job.hash_image.string());
     return parse_root_hash(runner.run(format_command(job)));

@@ -14,10 +14,7 @@
 
 namespace lethe::verity {
 
-// What lethe fixes for every verity partition, as systemd-repart does.
-inline constexpr uint32_t data_block_size = 4096;
-inline constexpr uint32_t hash_block_size = 4096;
-inline constexpr const char* hash_algorithm = "sha256";
+// The hash algorithm and block sizes are the plan's (plan::verity_*).
 
 struct FormatJob {
     std::filesystem::path data_image; // the filesystem image, read only

@@ -5,6 +5,7 @@
 #include "util/error.hpp"
 #include "util/file.hpp"
 #include "util/size.hpp"
+#include "verity/root_hash_sources.hpp"
 #include "vm/kvm_failure.hpp"
 
 #include <CLI/CLI.hpp>
@@ -181,6 +182,10 @@ int boot(const BootOptions& requested, const std::string& accel, exec::CommandRu
     if (options.direct_kernel) {
         require_file(options.kernel, "kernel");
         require_file(options.initrd, "initrd");
+        // A verity image's lethe-init finds /usr by the root hash the boot loaders would pass.
+        if (fs::is_regular_file(options.manifest))
+            if (auto source = verity::find_manifest_root_hash(options.manifest))
+                options.append = with_usrhash(options.append, source->root_hash);
     }
     const catalog::Target& target = catalog::native_target();
     exec::require_tools({target.qemu});

@@ -1,5 +1,8 @@
 #include "vm/qemu_command.hpp"
 
+#include "initrd/failure.hpp"
+#include "initrd/verity.hpp"
+
 #include "util/error.hpp"
 
 #include <charconv>
@@ -66,8 +69,18 @@ BootOptions resolve_paths(BootOptions options) {
     std::string stem = image_stem(options.image);
     if (options.direct_kernel && options.kernel.empty()) options.kernel = stem + ".vmlinuz";
     if (options.direct_kernel && options.initrd.empty()) options.initrd = stem + ".initrd";
+    if (options.direct_kernel && options.manifest.empty()) options.manifest = stem + ".manifest.json";
     if (options.console_log.empty()) options.console_log = stem + ".console.log";
     return options;
+}
+
+std::string with_usrhash(const std::string& append, const std::string& root_hash) {
+    try {
+        if (init::usrhash_from_cmdline(append)) return append;
+    } catch (const init::Failure&) {
+        return append; // a malformed usrhash= is there to see what lethe-init says of it
+    }
+    return append + (append.empty() ? "" : " ") + "usrhash=" + root_hash;
 }
 
 std::pair<std::string, std::string> parse_credential(const std::string& text) {

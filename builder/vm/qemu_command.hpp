@@ -33,6 +33,9 @@ struct BootOptions {
     std::string kernel;              // direct: empty is NAME.vmlinuz beside the image
     std::string initrd;              // direct: empty is NAME.initrd beside the image
     std::string append = catalog::serial_console_arguments(catalog::native_target());
+    // direct: empty is NAME.manifest.json beside the image, whose
+    // verity.root_hash is added to the command line as usrhash=.
+    std::string manifest;
     Firmware firmware = Firmware::bios;
     DiskBus disk = DiskBus::virtio;
     std::optional<uint64_t> grow;    // bytes; boot a throw-away overlay of this size
@@ -61,8 +64,12 @@ struct Machine {
 // "out/web.qcow2" -> "qcow2"; anything but .qcow2 is raw.
 std::string image_format(const std::string& image);
 
-// Fills console_log, and for direct kernel boot kernel and initrd, from the image name when empty.
+// Fills console_log, and for direct kernel boot kernel, initrd and manifest, from the image name when empty.
 BootOptions resolve_paths(BootOptions options);
+
+// APPEND with usrhash=ROOT_HASH added, unless it has a usrhash= already (a
+// command line that names another root hash is the user's to try).
+std::string with_usrhash(const std::string& append, const std::string& root_hash);
 
 // Parsers for the repeatable flags; fail_input (exit 2) on bad text.
 std::pair<std::string, std::string> parse_credential(const std::string& text); // NAME=VALUE

@@ -36,14 +36,16 @@ def run(argv, **kwargs):
     return subprocess.run([str(a) for a in argv], check=True, **kwargs)
 
 
-def make_tiny_rootfs(work, e2fsck=False):
+def make_tiny_rootfs(work, e2fsck=False, dmsetup=False):
     """The busybox rootfs with Debian's cloud kernel (make-tiny-rootfs.sh) in
     WORK/rootfs; tiny recipes name it as `rootfs: {directory: rootfs}`. With
     E2FSCK, the host's e2fsck is in it, and lethe-init checks the persistent
-    partition at boot."""
+    partition at boot; with DMSETUP, the host's dmsetup, and the tiny init
+    reports the device-mapper table."""
     rootfs = os.path.join(work, "rootfs")
     script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "make-tiny-rootfs.sh")
-    run([script, rootfs] + (["--e2fsck"] if e2fsck else []), stdout=subprocess.DEVNULL)
+    options = (["--e2fsck"] if e2fsck else []) + (["--dmsetup"] if dmsetup else [])
+    run([script, rootfs] + options, stdout=subprocess.DEVNULL)
     return rootfs
 
 

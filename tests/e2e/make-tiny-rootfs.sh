@@ -3,12 +3,21 @@
 # userland, Debian 12's cloud kernel (from fetch-kernel.sh) with the modules
 # that disks and filesystems need, and a PID 1 that reports what the booted
 # system looks like on the serial console, then powers off.
-#   make-tiny-rootfs.sh OUTDIR [--e2fsck]
+#   make-tiny-rootfs.sh OUTDIR [--e2fsck] [--dmsetup]
 # --e2fsck adds the host's e2fsck and the libraries it links, so lethe-init
-# checks the persistent partition as it does on a Debian image.
+# checks the persistent partition as it does on a Debian image; --dmsetup
+# adds dmsetup the same way, so the tiny init reports the device-mapper table.
 set -euo pipefail
 out=$1
-with_e2fsck=${2:-}
+shift
+with_e2fsck= with_dmsetup=
+for option in "$@"; do
+  case $option in
+  --e2fsck) with_e2fsck=yes ;;
+  --dmsetup) with_dmsetup=yes ;;
+  *) echo "make-tiny-rootfs: unknown option $option" >&2; exit 2 ;;
+  esac
+done
 here=$(cd "$(dirname "$0")" && pwd)
 kernel_root=$("$here/fetch-kernel.sh")
 version=$(ls "$kernel_root/lib/modules")
@@ -26,24 +35,28 @@ for applet in $(/bin/busybox --list); do
   [ -e "$out/usr/bin/$applet" ] || ln -s busybox "$out/usr/bin/$applet"
 done
 
-if [ "$with_e2fsck" = --e2fsck ]; then
+# A host program and the libraries it links, copied into /usr/sbin and /usr.
+copy_program() {
   # ld.so is /lib64/ld-linux-x86-64.so.2 in the binary: /lib64 is a usr-merge
   # link like /lib. Libraries go to /usr, wherever the host keeps them.
   mkdir -p "$out/usr/lib64"
-  ln -s usr/lib64 "$out/lib64"
-  cp /sbin/e2fsck "$out/usr/sbin/e2fsck"
-  for lib in $(ldd /sbin/e2fsck | awk '$2 == "=>" && $3 ~ /^\// {print $3} $1 ~ /^\// {print $1}'); do
+  [ -e "$out/lib64" ] || ln -s usr/lib64 "$out/lib64"
+  cp "$1" "$out/usr/sbin/$(basename "$1")"
+  for lib in $(ldd "$1" | awk '$2 == "=>" && $3 ~ /^\// {print $3} $1 ~ /^\// {print $1}'); do
     target="$out/usr/${lib#/usr/}"
     mkdir -p "$(dirname "$target")"
     cp -L "$lib" "$target"
   done
-fi
+}
+[ -z "$with_e2fsck" ] || copy_program /sbin/e2fsck
+[ -z "$with_dmsetup" ] || copy_program /sbin/dmsetup
 
 cp "$kernel_root/boot/vmlinuz-$version" "$out/boot/"
 modules="$out/usr/lib/modules/$version"
 mkdir -p "$modules/kernel"
 cp "$kernel_root/lib/modules/$version"/modules.{builtin,builtin.modinfo,order} "$modules/"
-for dir in fs drivers/block drivers/virtio drivers/scsi lib crypto arch; do
+# drivers/md: dm_mod and dm_verity, for images whose /usr has verity: true.
+for dir in fs drivers/block drivers/md drivers/virtio drivers/scsi lib crypto arch; do
   mkdir -p "$modules/kernel/$(dirname $dir)"
   cp -a "$kernel_root/lib/modules/$version/kernel/$dir" "$modules/kernel/$dir"
 done

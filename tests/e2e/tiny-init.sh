@@ -17,6 +17,15 @@ if [ -e "/sys/class/block/$persist_dev/partition" ]; then
   report DISK-SECTORS "$(cat "/sys/class/block/$disk/size")"
   report PERSIST-DF "$(df -Pk /persist | tail -n 1)"
 fi
+# /usr through dm-verity (test_verity.py): the device-mapper table, and a
+# file that a test may have corrupted on the disk, read through it.
+if command -v dmsetup > /dev/null; then
+  dmsetup table 2>&1 | while read -r line; do report DM-TABLE "$line"; done
+fi
+if [ -e /usr/share/lethe-test/canary ]; then
+  report CANARY "$(cat /usr/share/lethe-test/canary 2>&1 > /dev/null && echo readable)"
+  dmesg | grep -i verity | while read -r line; do report VERITY-LOG "$line"; done
+fi
 report USR-WRITABLE "$(touch /usr/probe 2>/dev/null && echo yes || echo no)"
 report VARLIB-MARKER "$(cat /var/lib/marker 2>/dev/null || echo none)"
 report ROOT-MARKER "$(cat /root/marker 2>/dev/null || echo none)"
