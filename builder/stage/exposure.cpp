@@ -4,6 +4,8 @@
 #include "stage/tree_root.hpp"
 #include "util/error.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <regex>
 #include <set>
@@ -36,9 +38,9 @@ int tenths(const std::string& score) {
 }
 
 // Whether the unit NAME (or its template, for an instance) has a file in the
-// tree that is not a mask (a link to /dev/null), in systemd's order: a .wants
-// link to a unit the image lacks or masks starts nothing, and systemd-analyze
-// would refuse the whole list for it.
+// tree that is not a mask (a link to /dev/null, or an empty file, as systemd
+// takes them), in systemd's order: a .wants link to a unit the image lacks or
+// masks starts nothing, and systemd-analyze would refuse the whole list for it.
 bool has_unit_file(const fs::path& tree, const std::string& name) {
     std::string file = name;
     if (size_t at = name.find('@'); at != std::string::npos) file = name.substr(0, at + 1) + ".service";
@@ -47,10 +49,20 @@ bool has_unit_file(const fs::path& tree, const std::string& name) {
         std::string path = std::string(dir) + "/" + file;
         if (!walkable(tree, dir) || !has_entry(tree, path)) continue;
         auto st = root.lstat(path);
-        return !(st && S_ISLNK(st->st_mode) && root.read_link(path) == "/dev/null");
+        if (!st) return false;
+        if (S_ISLNK(st->st_mode)) return root.read_link(path) != "/dev/null";
+        return !(S_ISREG(st->st_mode) && st->st_size == 0);
     }
     return false;
 }
+
+bool rates_all(const std::vector<Exposure>& exposures, const std::vector<std::string>& units) {
+    return std::all_of(units.begin(), units.end(), [&](const std::string& unit) {
+        return std::any_of(exposures.begin(), exposures.end(), [&](const Exposure& e) { return e.unit == unit; });
+    });
+}
+
+std::string first_line(const std::string& text) { return text.substr(0, text.find('\n')); }
 
 } // namespace
 
@@ -92,13 +104,25 @@ std::vector<Exposure> parse_exposure(const std::string& output) {
 std::vector<Exposure> measure_exposure(exec::CommandRunner& runner, const fs::path& tree,
                                        const std::vector<std::string>& units) {
     if (units.empty()) return {};
-    std::vector<Exposure> exposures = parse_exposure(runner.run(exposure_command(tree, units)));
-    for (const auto& unit : units)
-        if (std::none_of(exposures.begin(), exposures.end(),
-                         [&](const Exposure& e) { return e.unit == unit; }))
-            fail("systemd-analyze security rated no exposure for {} (systemd 252 or later does it "
-                 "offline)",
-                 unit);
+    try {
+        std::vector<Exposure> exposures = parse_exposure(runner.run(exposure_command(tree, units)));
+        if (rates_all(exposures, units)) return exposures;
+    } catch (const Error&) {
+        // One unit systemd-analyze cannot load fails the whole list: rate them one by one.
+    }
+    std::vector<Exposure> exposures;
+    for (const auto& unit : units) {
+        try {
+            auto rated = parse_exposure(runner.run(exposure_command(tree, {unit})));
+            if (rates_all(rated, {unit})) {
+                exposures.push_back(rated.front());
+                continue;
+            }
+            spdlog::warn("exposure: systemd-analyze security rated no exposure for {}: left out of the manifest", unit);
+        } catch (const Error& e) {
+            spdlog::warn("exposure: {}: left out of the manifest", first_line(e.what()));
+        }
+    }
     return exposures;
 }
 

@@ -34,8 +34,10 @@ exec::Command exposure_command(const std::filesystem::path& tree,
 // locale's "->" and UTF-8's arrow are read.
 std::vector<Exposure> parse_exposure(const std::string& output);
 
-// Runs the command and parses it; a unit without a score is an error (the
-// command itself fails on a unit it cannot find).
+// Runs the command and parses it. When it fails, or leaves a unit unrated
+// (one unit systemd cannot load fails the whole list), each unit is rated on
+// its own, and one that still gets no score is left out with a warning: the
+// report must not fail a build that is otherwise sound.
 std::vector<Exposure> measure_exposure(exec::CommandRunner& runner,
                                        const std::filesystem::path& tree,
                                        const std::vector<std::string>& units);

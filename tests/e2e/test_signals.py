@@ -10,6 +10,7 @@ process of lethe's outlives it, and the next build works. No QEMU.
 
 import glob
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -77,7 +78,10 @@ os.chmod(os.path.join(bin_dir, "mkfs.erofs"), 0o755)
 
 
 def leftovers():
-    found = subprocess.run(["pgrep", "-f", "sleep 360[78]|mkfs.erofs"], stdout=subprocess.PIPE, text=True).stdout
+    # The stand-in (its command line names its path) and its sleeps: not
+    # another build's mkfs.erofs elsewhere on the machine.
+    pattern = f"sleep 360[78]|{re.escape(bin_dir)}/mkfs.erofs"
+    found = subprocess.run(["pgrep", "-f", pattern], stdout=subprocess.PIPE, text=True).stdout
     return found.split()
 
 
@@ -124,7 +128,7 @@ def interrupt(sig, moment, stubborn=False):
     print(log[-1500:], flush=True)
     check(process.returncode == 128 + sig, f"{what}: lethe exits {128 + sig}", str(process.returncode))
     check(f"interrupted by {name}" in log, f"{what}: lethe says it was interrupted")
-    stage = "stage the root filesystem" if moment == "extraction" else "make filesystems"
+    stage = "stage the root filesystem" if moment == "extraction" else "make /usr"
     check(f"{stage}: failed after" in log, f"{what}: it stopped in '{stage}'")
     check(not os.path.exists(work_dir), f"{what}: the work directory is gone")
     check(not os.path.exists(trees), f"{what}: the staged trees are gone", trees)

@@ -39,7 +39,7 @@ TEST_CASE("exposure: the overall scores of systemd-analyze security", "[exposure
               .score == 10.0);
 }
 
-TEST_CASE("exposure: the command, and every unit must get a score", "[exposure]") {
+TEST_CASE("exposure: the command, and units it cannot rate", "[exposure]") {
     exec::RecordingRunner runner;
     runner.canned_output = capture("systemd-analyze-security-c.txt");
     auto exposures =
@@ -50,15 +50,44 @@ TEST_CASE("exposure: the command, and every unit must get a score", "[exposure]"
           "--no-pager ssh.service systemd-networkd.service");
     CHECK(runner.commands[0].env.at("LC_ALL") == "C");
     CHECK(exposures.size() == 3);
-    CHECK_THROWS_WITH(
-        stage::measure_exposure(runner, "/work/tree", {"cron.service"}),
-        Catch::StartsWith("systemd-analyze security rated no exposure for cron.service"));
+    // Not rated in the list, nor alone: left out, after one try each.
+    CHECK(stage::measure_exposure(runner, "/work/tree", {"cron.service"}).empty());
+    CHECK(runner.commands.size() == 3);
     CHECK(stage::measure_exposure(runner, "/work/tree", {}).empty());
-    CHECK(runner.commands.size() == 2); // nothing run for no units
+    CHECK(runner.commands.size() == 3); // nothing run for no units
 
     CHECK(summary(stage::most_exposed(exposures, 2)) ==
           std::vector<std::string>{"getty@tty1.service 9.6 UNSAFE", "ssh.service 9.6 UNSAFE"});
     CHECK(stage::most_exposed(exposures, 10).back().unit == "systemd-networkd.service");
+}
+
+namespace {
+
+// systemd-analyze as it fails on a list with a unit it cannot load: the
+// whole command fails; alone, each other unit is rated.
+class OneBrokenUnit final : public exec::CommandRunner {
+public:
+    std::string run(const exec::Command& command) override {
+        ++runs;
+        const auto& argv = command.argv;
+        if (std::find(argv.begin(), argv.end(), "broken.service") != argv.end())
+            fail("'systemd-analyze security ...' exited with status 1:\nUnit broken.service is masked.");
+        std::string out;
+        for (const auto& arg : argv)
+            if (arg.size() > 8 && arg.compare(arg.size() - 8, 8, ".service") == 0)
+                out += "-> Overall exposure level for " + arg + ": 9.6 UNSAFE :-{\n";
+        return out;
+    }
+    int runs = 0;
+};
+
+} // namespace
+
+TEST_CASE("exposure: one unit systemd-analyze cannot load costs only its own score", "[exposure]") {
+    OneBrokenUnit runner;
+    auto exposures = stage::measure_exposure(runner, "/work/tree", {"a.service", "broken.service", "b.service"});
+    CHECK(summary(exposures) == std::vector<std::string>{"a.service 9.6 UNSAFE", "b.service 9.6 UNSAFE"});
+    CHECK(runner.runs == 4); // the list, then each unit
 }
 
 TEST_CASE("exposure: the enabled services of a tree, links read and never followed", "[exposure]") {
@@ -80,7 +109,9 @@ TEST_CASE("exposure: the enabled services of a tree, links read and never follow
         test::write(usr / unit, "[Service]\n");
     fs::create_directories(etc / "getty.target.wants");
     fs::create_symlink("/usr/lib/systemd/system/getty@.service", etc / "getty.target.wants/getty@tty1.service");
-    // A masked unit (its /etc file a link to /dev/null) starts nothing.
+    // A masked unit (its /etc file a link to /dev/null, or an empty file) starts nothing.
+    test::write(usr / "empty.service", "");
+    fs::create_symlink("/usr/lib/systemd/system/empty.service", etc / "multi-user.target.wants/empty.service");
     test::write(usr / "e2scrub_reap.service", "[Service]\n");
     fs::create_symlink("/dev/null", etc / "e2scrub_reap.service");
     fs::create_symlink("/usr/lib/systemd/system/e2scrub_reap.service", etc / "multi-user.target.wants/e2scrub_reap.service");
