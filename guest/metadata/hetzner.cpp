@@ -27,9 +27,11 @@ YAML::Node sequence(const YAML::Node& node, const char* key) {
 
 bool flag(const YAML::Node& node, const char* key) { return scalar(node, key) == "true"; }
 
+// The whole string: inet_pton() stops at a NUL and would pass "fe80::1\0..."
+// into the .network file.
 bool is_ipv6(const std::string& text) {
     in6_addr address{};
-    return inet_pton(AF_INET6, text.c_str(), &address) == 1;
+    return text.find('\0') == std::string::npos && inet_pton(AF_INET6, text.c_str(), &address) == 1;
 }
 
 // "2a01:4f8:c17:1234::1/64"; the whole value goes into a .network file, so

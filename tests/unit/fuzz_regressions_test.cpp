@@ -3,6 +3,7 @@
 
 #include "initramfs/resolve.hpp"
 #include "metadata/error.hpp"
+#include "metadata/hetzner.hpp"
 #include "metadata/http.hpp"
 #include "secret/armor.hpp"
 #include "secret/header.hpp"
@@ -52,6 +53,16 @@ TEST_CASE("fuzz: a URL with a NUL cannot add lines to the request", "[fuzz][meta
     CHECK_THROWS_WITH(metadata::parse_url(url), "the URL has a space or control character");
     CHECK_THROWS_AS(metadata::parse_url(std::string("http://10.0.2.2\0/x", 18)), metadata::Error);
     CHECK_THROWS_AS(metadata::parse_url("http://10.0.2.2\r\nX: y/"), metadata::Error);
+}
+
+TEST_CASE("fuzz: a metadata gateway with a NUL does not reach the .network file", "[fuzz][metadata]") {
+    // inet_pton() stopped at the NUL and took "fe80::1"; the NULs went into Gateway=.
+    std::string text = regression("hetzner_metadata-nul-in-gateway");
+    REQUIRE(text.find('\0') != std::string::npos);
+    CHECK_THROWS_WITH(metadata::parse_ipv6_config(text), Catch::StartsWith("the metadata's IPv6 gateway"));
+    std::string address = "network-config:\n  config:\n  - {type: physical, mac_address: '96:00:00:08:19:da', "
+                          "subnets: [{type: static, address: \"2a01:4f8::1\\0/64\"}]}\n";
+    CHECK_THROWS_WITH(metadata::parse_ipv6_config(address), Catch::StartsWith("the metadata's IPv6 address"));
 }
 
 TEST_CASE("fuzz: a softdep against modules.dep is refused, not loaded in the wrong order",
