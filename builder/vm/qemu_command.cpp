@@ -67,9 +67,14 @@ std::string image_format(const std::string& image) {
 
 BootOptions resolve_paths(BootOptions options) {
     std::string stem = image_stem(options.image);
+    // A given kernel names the build it came from (out/web.vmlinuz: the
+    // manifest is out/web.manifest.json), also when the disk is a copy elsewhere.
+    std::string build_stem = ends_with(options.kernel, ".vmlinuz")
+                                 ? options.kernel.substr(0, options.kernel.size() - std::string(".vmlinuz").size())
+                                 : stem;
     if (options.direct_kernel && options.kernel.empty()) options.kernel = stem + ".vmlinuz";
     if (options.direct_kernel && options.initrd.empty()) options.initrd = stem + ".initrd";
-    if (options.direct_kernel && options.manifest.empty()) options.manifest = stem + ".manifest.json";
+    if (options.direct_kernel && options.manifest.empty()) options.manifest = build_stem + ".manifest.json";
     if (options.console_log.empty()) options.console_log = stem + ".console.log";
     return options;
 }

@@ -33,8 +33,9 @@ struct BootOptions {
     std::string kernel;              // direct: empty is NAME.vmlinuz beside the image
     std::string initrd;              // direct: empty is NAME.initrd beside the image
     std::string append = catalog::serial_console_arguments(catalog::native_target());
-    // direct: empty is NAME.manifest.json beside the image, whose
-    // verity.root_hash is added to the command line as usrhash=.
+    // direct: empty is NAME.manifest.json beside the kernel (NAME.vmlinuz),
+    // or else beside the image, whose verity.root_hash is added to the
+    // command line as usrhash=.
     std::string manifest;
     Firmware firmware = Firmware::bios;
     DiskBus disk = DiskBus::virtio;

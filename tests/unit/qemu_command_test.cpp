@@ -64,6 +64,11 @@ TEST_CASE("boot: the outputs beside the image are found by name", "[run]") {
     given.console_log = "c.log";
     BootOptions kept = resolve_paths(given);
     CHECK((kept.kernel == "k" && kept.initrd == "i" && kept.console_log == "c.log"));
+    CHECK(kept.manifest == "out/web.manifest.json");
+    // A copy of the disk elsewhere, booted with the build's kernel: the build's manifest.
+    given.image = "/tmp/instance.qcow2";
+    given.kernel = "out/web.vmlinuz";
+    CHECK(resolve_paths(given).manifest == "out/web.manifest.json");
 }
 
 TEST_CASE("boot: defaults boot the disk's own boot loader on virtio-blk under TCG", "[run]") {
