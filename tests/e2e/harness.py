@@ -5,6 +5,7 @@ Tests print what they check and exit non-zero on the first failure; CTest
 runs them. A test that cannot run here exits with SKIP_CODE and says why, and
 CTest counts it as skipped, never as passed."""
 
+import json
 import os
 import re
 import shutil
@@ -49,11 +50,15 @@ def make_tiny_rootfs(work, e2fsck=False, dmsetup=False):
     return rootfs
 
 
-def write_tiny_recipe(work, outputs="[qcow2]", persist_size="64M", initrd_timeout=20):
+def write_tiny_recipe(work, outputs="[qcow2]", persist_size="64M", initrd_timeout=20, on_corruption=None):
     """WORK/tiny.yaml: the tiny rootfs (make_tiny_rootfs) on an erofs /usr,
     with /var/lib persisted on an ext4 of PERSIST_SIZE; lethe-init waits
-    INITRD_TIMEOUT seconds for the partitions. Returns its path."""
+    INITRD_TIMEOUT seconds for the partitions. With ON_CORRUPTION (eio,
+    restart, panic), /usr has verity: true and that verity.on_corruption.
+    Returns its path."""
     recipe = os.path.join(work, "tiny.yaml")
+    verity = ", verity: true" if on_corruption else ""
+    verity_section = f"  verity: {{on_corruption: {on_corruption}}}\n" if on_corruption else ""
     with open(recipe, "w") as f:
         f.write(f"""name: tiny
 rootfs: {{directory: rootfs}}
@@ -61,7 +66,7 @@ layout:
   disk:
     size: auto
     partitions:
-      - {{name: usr, type: usr, size: auto, filesystem: erofs}}
+      - {{name: usr, type: usr, size: auto, filesystem: erofs{verity}}}
       - {{name: persist, type: linux-generic, size: {persist_size}, filesystem: ext4}}
   root:
     tmpfs: {{size: 64M}}
@@ -70,7 +75,7 @@ layout:
     mount: /persist
     directories: [/var/lib]
   initrd: {{timeout: {initrd_timeout}}}
-outputs: {outputs}
+{verity_section}outputs: {outputs}
 """)
     return recipe
 
@@ -79,6 +84,15 @@ def lethe_build(lethe, recipe, outdir, env=None):
     started = time.monotonic()
     run([lethe, "build", recipe, "-o", outdir], env={**os.environ, **(env or {})})
     print(f"built {recipe} in {time.monotonic() - started:.1f} s", flush=True)
+
+
+def with_usrhash(cmdline, manifest):
+    """CMDLINE and, for an image with a verity /usr, the usrhash= of its
+    MANIFEST, as its boot loaders pass it: what a direct boot of a disk that
+    is not beside its manifest (an overlay) needs."""
+    with open(manifest) as f:
+        root_hash = json.load(f).get("verity", {}).get("root_hash")
+    return f"{cmdline} usrhash={root_hash}" if root_hash else cmdline
 
 
 def direct_boot_flags(kernel, initrd, cmdline, extra):

@@ -27,7 +27,7 @@ import shutil
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import boot, check, lethe_build, report, reports, run, skip  # noqa: E402
+from harness import boot, check, lethe_build, report, reports, run, skip, with_usrhash  # noqa: E402
 
 lethe, work = sys.argv[1], os.path.abspath(sys.argv[2])
 here = os.path.join(os.path.dirname(os.path.abspath(__file__)), "hetzner")
@@ -94,17 +94,19 @@ directory = serve_directory()
 lethe_build(lethe, os.path.join(here, "hetzner-test.yaml"), out)
 qcow2 = os.path.join(out, "hetzner-test.qcow2")
 kernel, initrd = os.path.join(out, "hetzner-test.vmlinuz"), os.path.join(out, "hetzner-test.initrd")
+# The overlays are not beside the manifest: usrhash= (layouts/debian-server.yaml has verity) is given.
+cmdline = with_usrhash("console=ttyS0,115200", os.path.join(out, "hetzner-test.manifest.json"))
 
 net = "user,model=virtio-net-pci,restrict=on,net=169.254.169.0/24"
 server = f"guestfwd=tcp:169.254.169.254:80-cmd:python3 {os.path.join(here, 'metadata-server.py')} {directory}"
 with_server = ["-nic", f"{net},mac={MAC},{server}"]
 without_server = ["-nic", f"{net},mac={MAC}"]
 disk = overlay_disk(qcow2, os.path.join(work, "instance.qcow2"))
-consoles = [boot(lethe, kernel, initrd, disk, cmdline="console=ttyS0,115200", timeout=900, memory=1536, extra=with_server,
+consoles = [boot(lethe, kernel, initrd, disk, cmdline=cmdline, timeout=900, memory=1536, extra=with_server,
                  log=os.path.join(work, f"boot{n}.log")) for n in (1, 2)]
 requests = open(os.path.join(directory, "requests.log")).read().splitlines()
 fresh = overlay_disk(qcow2, os.path.join(work, "fresh.qcow2"))
-consoles.append(boot(lethe, kernel, initrd, fresh, cmdline="console=ttyS0,115200", timeout=900, memory=1536,
+consoles.append(boot(lethe, kernel, initrd, fresh, cmdline=cmdline, timeout=900, memory=1536,
                      extra=without_server, log=os.path.join(work, "boot3.log")))
 first, second, third = consoles
 

@@ -124,7 +124,7 @@ def interrupt(sig, moment, stubborn=False):
     print(log[-1500:], flush=True)
     check(process.returncode == 128 + sig, f"{what}: lethe exits {128 + sig}", str(process.returncode))
     check(f"interrupted by {name}" in log, f"{what}: lethe says it was interrupted")
-    stage = "stage the root filesystem" if moment == "extraction" else "make filesystems"
+    stage = "stage the root filesystem" if moment == "extraction" else "make /usr"
     check(f"{stage}: failed after" in log, f"{what}: it stopped in '{stage}'")
     check(not os.path.exists(work_dir), f"{what}: the work directory is gone")
     check(not os.path.exists(trees), f"{what}: the staged trees are gone", trees)
