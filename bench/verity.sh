@@ -19,10 +19,7 @@ require_tools qemu-system-x86_64 veritysetup jq
 ensure_tarball
 [[ $RUNS -ge 5 ]] || die "RUNS must be at least 5"
 
-cleanup() { [[ ${KEEP:-0} == 1 ]] || rm -rf "$SCRATCH"; }
-trap cleanup EXIT
-rm -rf "$SCRATCH"
-mkdir -p "$SCRATCH/logs" "$RESULTS"
+fresh_scratch
 
 # The two recipes: the shipped layout, and the same without its verity lines.
 write_recipes() {
