@@ -9,7 +9,7 @@ fails with EIO in the VM and the kernel log names verity, the rest boots,
 and `lethe verify` on the copy exits 1 naming the block. A changed hash
 tree, and a wrong usrhash= (direct kernel boot), stop the boot with
 lethe-init's message naming the partitions and the hash, then a reboot, no
-panic.
+panic. With on_corruption: restart the booted table says so.
     test_verity.py LETHE WORKDIR"""
 
 import json
@@ -154,4 +154,13 @@ wrong = root_hash[::-1]
 console = failed_boot("wrong-hash", raw, f"console=ttyS0 usrhash={wrong}")
 check(f"PARTUUID={wrong[:8]}-" in console and f"/usr, the first 128 bits of usrhash={wrong}" in console,
       "a wrong usrhash= stops the boot naming the partition and the hash", console[-3000:])
+# verity.on_corruption: restart. lethe-init checks the first block with eio,
+# then swaps in the table with the layout's mode.
+restart_out = os.path.join(work, "out-restart")
+lethe_build(lethe, write_tiny_recipe(work, outputs="[qcow2]", on_corruption="restart"), restart_out)
+console = lethe_boot(lethe, os.path.join(restart_out, "tiny.qcow2"), os.path.join(work, "restart.log"), "--snapshot",
+                     timeout=600, memory=512)
+dm = reports(console, "DM-TABLE")
+check(len(dm) == 1 and dm[0].endswith(" 1 restart_on_corruption") and report(console, "CANARY") == "readable",
+      "on_corruption restart: the booted table has restart_on_corruption", str(dm))
 print("verity: all checks passed")
