@@ -71,7 +71,7 @@ tr '\r' '\n' <"$SCRATCH/logs/repart-1.log" | grep -av '%' | grep -a . >"$RESULTS
 # Median of each of lethe's stages over the runs.
 stage_medians() {
     local stage
-    for stage in "stage the root filesystem" "prepare the tree" "make the initrd" "make filesystems" \
+    for stage in "stage the root filesystem" "prepare the tree" "make the initrd" "make /usr" "make filesystems" \
         "partition the disk" "write the outputs" "build"; do
         printf '  %-28s %s\n' "$stage" "$(cat "$SCRATCH"/logs/lethe-*.log |
             sed -nE "s/^[0-9.]+ lethe: $stage: done in ([0-9.]+) s$/\1/p" | median_min_max)"

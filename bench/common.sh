@@ -87,6 +87,16 @@ machine_description() {
         "$(. /etc/os-release && echo "$PRETTY_NAME"), kernel $(uname -r)"
 }
 
+# An empty SCRATCH with SCRATCH/logs (and RESULTS), removed when the script
+# exits unless KEEP=1.
+fresh_scratch() {
+    # shellcheck disable=SC2317 # run by the EXIT trap
+    cleanup() { [[ ${KEEP:-0} == 1 ]] || rm -rf "$SCRATCH"; }
+    trap cleanup EXIT
+    rm -rf "$SCRATCH"
+    mkdir -p "$SCRATCH/logs" "$RESULTS"
+}
+
 # Other jobs on the host skew wall-clock figures; each result records the
 # load it was measured under.
 host_load() {

@@ -117,7 +117,7 @@ cpu_per() { COL=5 per "$@"; }
         "$(echo "$(per lethe files "$dfiles") * 1000000" | bc -l)" "$(echo "$(per repart files "$dfiles") * 1000000" | bc -l)" \
         "$(echo "$(cpu_per lethe files "$dfiles") * 1000000" | bc -l)" "$(echo "$(cpu_per repart files "$dfiles") * 1000000" | bc -l)"
     echo "lethe's stages, median s (base / big / files):"
-    for stage in "stage the root filesystem" "prepare the tree" "make the initrd" "make filesystems" \
+    for stage in "stage the root filesystem" "prepare the tree" "make the initrd" "make /usr" "make filesystems" \
         "partition the disk" "write the outputs"; do
         printf '  %-28s' "$stage"
         for name in base big files; do

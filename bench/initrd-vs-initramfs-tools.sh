@@ -18,10 +18,7 @@ require_tools qemu-system-x86_64 mke2fs zstd gzip
 ensure_tarball
 [[ $RUNS -ge 5 ]] || die "RUNS must be at least 5"
 
-cleanup() { [[ ${KEEP:-0} == 1 ]] || rm -rf "$SCRATCH"; }
-trap cleanup EXIT
-rm -rf "$SCRATCH"
-mkdir -p "$SCRATCH/logs" "$RESULTS"
+fresh_scratch
 
 prepare_lethe() {
     local recipe

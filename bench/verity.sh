@@ -19,10 +19,7 @@ require_tools qemu-system-x86_64 veritysetup jq
 ensure_tarball
 [[ $RUNS -ge 5 ]] || die "RUNS must be at least 5"
 
-cleanup() { [[ ${KEEP:-0} == 1 ]] || rm -rf "$SCRATCH"; }
-trap cleanup EXIT
-rm -rf "$SCRATCH"
-mkdir -p "$SCRATCH/logs" "$RESULTS"
+fresh_scratch
 
 # The two recipes: the shipped layout, and the same without its verity lines.
 write_recipes() {
@@ -36,14 +33,14 @@ write_recipes() {
 run_builds() {
     local file="$RESULTS/verity-builds.txt" run name order
     : >"$file"
-    rm -f "$file.log"
     LOAD_BEFORE=$(host_load)
     for ((run = 1; run <= RUNS; run++)); do
         order=(verity plain)
         ((run % 2 == 0)) && order=(plain verity)
         for name in "${order[@]}"; do
             rm -rf "${SCRATCH:?}/$name"
-            timed "$file" "$name" "$LETHE" build "$SCRATCH/$name.yaml" -o "$SCRATCH/$name"
+            TIMED_OUT="$SCRATCH/logs/build-$name-$run.log" \
+                timed "$file" "$name" "$LETHE" build "$SCRATCH/$name.yaml" -o "$SCRATCH/$name"
             tail -1 "$file" >&2
         done
     done
@@ -77,6 +74,11 @@ report() {
         echo "builds: $RUNS of each, interleaved; seconds, median min max"
         for name in verity plain; do
             echo "  $name: wall $(stats_of "$builds" "$name" 2), user+sys $(stats_of "$builds" "$name" 5)"
+        done
+        for name in verity plain; do
+            echo "  $name: lethe's 'make /usr' stage (mkfs.erofs, and veritysetup for verity)" \
+                "$(cat "$SCRATCH"/logs/build-"$name"-*.log | sed -nE 's/^lethe: make \/usr: done in ([0-9.]+) s$/\1/p' |
+                    median_min_max)"
         done
         echo "root hash: $(jq -r .verity.root_hash "$SCRATCH/verity/verity.manifest.json")"
         echo "usr-verity partition: $(jq -r '.plan.partitions[] | select(.name == "usr-verity") | .size' \

@@ -220,7 +220,7 @@ Path source_of(const plan::PartitionPlan& p, const Trees& trees) {
 // lines and decides the partitions' UUIDs. Returns the images by partition.
 std::map<std::string, Path> make_usr_images(plan::Plan& plan, const stage::SplitTree& split, const Path& work,
                                             int64_t epoch, exec::CommandRunner& runner) {
-    Timer timer(plan.verity ? "make /usr and its hash tree" : "make /usr");
+    Timer timer("make /usr"); // and its hash tree, for verity
     std::map<std::string, Path> images;
     const plan::PartitionPlan& usr = plan.partition(plan::Role::usr);
     Path data = make_filesystem(usr, split.usr_tree, work / (usr.name + ".img"), 0, epoch, runner);

@@ -49,11 +49,15 @@ def make_tiny_rootfs(work, e2fsck=False, dmsetup=False):
     return rootfs
 
 
-def write_tiny_recipe(work, outputs="[qcow2]", persist_size="64M", initrd_timeout=20):
+def write_tiny_recipe(work, outputs="[qcow2]", persist_size="64M", initrd_timeout=20, on_corruption=None):
     """WORK/tiny.yaml: the tiny rootfs (make_tiny_rootfs) on an erofs /usr,
     with /var/lib persisted on an ext4 of PERSIST_SIZE; lethe-init waits
-    INITRD_TIMEOUT seconds for the partitions. Returns its path."""
+    INITRD_TIMEOUT seconds for the partitions. With ON_CORRUPTION (eio,
+    restart, panic), /usr has verity: true and that verity.on_corruption.
+    Returns its path."""
     recipe = os.path.join(work, "tiny.yaml")
+    verity = ", verity: true" if on_corruption else ""
+    verity_section = f"  verity: {{on_corruption: {on_corruption}}}\n" if on_corruption else ""
     with open(recipe, "w") as f:
         f.write(f"""name: tiny
 rootfs: {{directory: rootfs}}
@@ -61,7 +65,7 @@ layout:
   disk:
     size: auto
     partitions:
-      - {{name: usr, type: usr, size: auto, filesystem: erofs}}
+      - {{name: usr, type: usr, size: auto, filesystem: erofs{verity}}}
       - {{name: persist, type: linux-generic, size: {persist_size}, filesystem: ext4}}
   root:
     tmpfs: {{size: 64M}}
@@ -70,7 +74,7 @@ layout:
     mount: /persist
     directories: [/var/lib]
   initrd: {{timeout: {initrd_timeout}}}
-outputs: {outputs}
+{verity_section}outputs: {outputs}
 """)
     return recipe
 

@@ -33,8 +33,12 @@ for n, console in enumerate(consoles, start=1):
           str(root))
     usr = table.get("/usr")
     check(usr is not None and usr[0] == "erofs" and "ro" in usr[1], f"boot {n}: /usr is the read-only erofs", str(usr))
-    check(report(console, "USR-DEVICE") == "/dev/mapper/usr", f"boot {n}: /usr is on the dm-verity device",
+    # layouts/debian-server.yaml has verity: true.
+    check(report(console, "USR-DEVICE") == "/dev/mapper/usr", f"boot {n}: /usr is the dm-verity device",
           report(console, "USR-DEVICE"))
+    dm = report(console, "DM").split()
+    check(dm[0] == "usr" and len(dm) == 3 and all(d.startswith(("vda", "sda")[n - 1]) for d in dm[1:]),
+          f"boot {n}: /dev/mapper/usr is over the usr and usr-verity partitions", str(dm))
     check(report(console, "USR-WRITABLE") == "no", f"boot {n}: /usr cannot be written")
     persist = table.get("/persist")
     check(persist is not None and persist[0] == "ext4", f"boot {n}: /persist is the ext4 partition", str(persist))

@@ -94,17 +94,20 @@ directory = serve_directory()
 lethe_build(lethe, os.path.join(here, "hetzner-test.yaml"), out)
 qcow2 = os.path.join(out, "hetzner-test.qcow2")
 kernel, initrd = os.path.join(out, "hetzner-test.vmlinuz"), os.path.join(out, "hetzner-test.initrd")
+# The overlays are not beside the manifest: usrhash= (layouts/debian-server.yaml has verity) is given.
+# lethe boot adds the usrhash= of the manifest beside the kernel (verity /usr).
+cmdline = "console=ttyS0,115200"
 
 net = "user,model=virtio-net-pci,restrict=on,net=169.254.169.0/24"
 server = f"guestfwd=tcp:169.254.169.254:80-cmd:python3 {os.path.join(here, 'metadata-server.py')} {directory}"
 with_server = ["-nic", f"{net},mac={MAC},{server}"]
 without_server = ["-nic", f"{net},mac={MAC}"]
 disk = overlay_disk(qcow2, os.path.join(work, "instance.qcow2"))
-consoles = [boot(lethe, kernel, initrd, disk, cmdline="console=ttyS0,115200", timeout=900, memory=1536, extra=with_server,
+consoles = [boot(lethe, kernel, initrd, disk, cmdline=cmdline, timeout=900, memory=1536, extra=with_server,
                  log=os.path.join(work, f"boot{n}.log")) for n in (1, 2)]
 requests = open(os.path.join(directory, "requests.log")).read().splitlines()
 fresh = overlay_disk(qcow2, os.path.join(work, "fresh.qcow2"))
-consoles.append(boot(lethe, kernel, initrd, fresh, cmdline="console=ttyS0,115200", timeout=900, memory=1536,
+consoles.append(boot(lethe, kernel, initrd, fresh, cmdline=cmdline, timeout=900, memory=1536,
                      extra=without_server, log=os.path.join(work, "boot3.log")))
 first, second, third = consoles
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Same inputs and SOURCE_DATE_EPOCH, same bytes: builds recipes of the tiny
-busybox rootfs twice and compares every output file's SHA-256. Between the
+busybox rootfs (one with a dm-verity /usr) twice and compares every output file's SHA-256. Between the
 two builds every file of the rootfs gets other times (a copy made later is the
 same input), and the second build runs from another directory into another
 output directory. A build with another SOURCE_DATE_EPOCH must change the raw
@@ -8,6 +8,7 @@ disk, so the comparison can fail. Needs no QEMU.
     test_reproducible.py LETHE WORKDIR"""
 
 import hashlib
+import json
 import os
 import shutil
 import subprocess
@@ -26,8 +27,10 @@ LAYOUTS = {
       - {name: esp, type: esp, size: 32M, filesystem: vfat}
       - {name: persist, type: linux-generic, size: 64M, filesystem: ext4}""",
     # lz4: zstd (the default) takes seconds more and tests nothing more here.
+    # With verity: the hash tree (seeded salt and UUID), the UUIDs and the
+    # boot loaders' usrhash= from its root hash.
     "repro-squashfs": """
-      - {name: usr, type: usr, size: auto, filesystem: squashfs, compression: lz4}
+      - {name: usr, type: usr, size: auto, filesystem: squashfs, compression: lz4, verity: true}
       - {name: persist, type: linux-generic, size: 64M, filesystem: ext4}""",
 }
 
@@ -98,6 +101,9 @@ for name, partitions in LAYOUTS.items():
     differ = sorted(n for n in set(first) | set(second) if first.get(n) != second.get(n))
     check(not differ, f"{name}: two builds with SOURCE_DATE_EPOCH={EPOCH} are identical, file for file",
           "these differ: " + ", ".join(differ))
+    if name == "repro-squashfs":
+        manifest = json.load(open(os.path.join(work, name, "first", name + ".manifest.json")))
+        check(len(manifest.get("verity", {}).get("root_hash", "")) == 64, f"{name}: the image has a verity /usr")
     if name == "repro-erofs":  # once is enough to show the comparison can fail
         other = build(lethe, recipe, os.path.join(work, name, "other-epoch"), str(int(EPOCH) + 86400), work)
         check(other[f"{name}.raw"] != first[f"{name}.raw"], f"{name}: another SOURCE_DATE_EPOCH changes the raw disk")

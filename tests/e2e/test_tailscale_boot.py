@@ -137,6 +137,9 @@ secrets = {plaintext: "the plaintext auth key", identity.encode(): "the age iden
 lethe_build(lethe, os.path.join(here, "tailscale-test.yaml"), out)
 raw, qcow2 = os.path.join(out, "tailscale-test.raw"), os.path.join(out, "tailscale-test.qcow2")
 kernel, initrd = os.path.join(out, "tailscale-test.vmlinuz"), os.path.join(out, "tailscale-test.initrd")
+# The overlays are not beside the manifest: usrhash= (layouts/debian-server.yaml has verity) is given.
+# lethe boot adds the usrhash= of the manifest beside the kernel (verity /usr).
+cmdline = "console=ttyS0,115200"
 
 # --- the built image: ciphertext yes, plaintext and identity no -------------
 with tempfile.TemporaryDirectory(dir=work) as scratch:
@@ -169,15 +172,15 @@ with tempfile.TemporaryDirectory(dir=work) as scratch:
 nic = ["-nic", "user,model=virtio-net-pci,restrict=on"]
 credential = [*nic, "-smbios", f"type=11,value=io.systemd.credential:lethe.identity={identity}"]
 disk = overlay_disk(qcow2, os.path.join(work, "instance.qcow2"))
-consoles = [boot(lethe, kernel, initrd, disk, cmdline="console=ttyS0,115200", timeout=900, memory=1536, extra=credential,
+consoles = [boot(lethe, kernel, initrd, disk, cmdline=cmdline, timeout=900, memory=1536, extra=credential,
                  log=os.path.join(work, f"boot{n}.log")) for n in (1, 2)]
 fresh = overlay_disk(qcow2, os.path.join(work, "fresh.qcow2"))
 # Boot 3 also hands the identity to the guest (fw_cfg), which puts it in
 # /persist/lethe/identity for boot 4: the second place the unit looks.
 handed = ["-fw_cfg", f"name=opt/lethe-test/identity,file={identity_file}"]
-consoles.append(boot(lethe, kernel, initrd, fresh, cmdline="console=ttyS0,115200", timeout=900, memory=1536,
+consoles.append(boot(lethe, kernel, initrd, fresh, cmdline=cmdline, timeout=900, memory=1536,
                      extra=[*nic, *handed], log=os.path.join(work, "boot3.log")))
-consoles.append(boot(lethe, kernel, initrd, fresh, cmdline="console=ttyS0,115200", timeout=900, memory=1536,
+consoles.append(boot(lethe, kernel, initrd, fresh, cmdline=cmdline, timeout=900, memory=1536,
                      extra=nic, log=os.path.join(work, "boot4.log")))
 first, second, third, fourth = consoles
 

@@ -2,13 +2,14 @@
 """dm-verity for /usr, end to end on the tiny rootfs (with dmsetup): the
 image boots from the disk on SeaBIOS (virtio-blk) and OVMF (virtio-scsi)
 with /usr mounted from /dev/mapper/usr, whose table is the verity target;
-`lethe verify` passes the raw and qcow2 images. One byte flipped inside a
+`lethe verify` passes the raw and qcow2 images; `lethe boot --direct`
+adds the manifest's usrhash=. One byte flipped inside a
 file's data on the usr partition of a copy of the disk: reading that file
 fails with EIO in the VM and the kernel log names verity, the rest boots,
 and `lethe verify` on the copy exits 1 naming the block. A changed hash
 tree, and a wrong usrhash= (direct kernel boot), stop the boot with
 lethe-init's message naming the partitions and the hash, then a reboot, no
-panic.
+panic. With on_corruption: restart the booted table says so.
     test_verity.py LETHE WORKDIR"""
 
 import json
@@ -21,7 +22,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import (check, direct_boot_flags, lethe_boot, lethe_build, make_tiny_rootfs, mounts,  # noqa: E402
-                     report, reports, run, skip)
+                     report, reports, run, skip, write_tiny_recipe)
 
 lethe, work = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
 if shutil.which("qemu-system-x86_64") is None:
@@ -38,26 +39,7 @@ os.makedirs(os.path.join(rootfs, "usr/share/lethe-test"), exist_ok=True)
 with open(os.path.join(rootfs, "usr/share/lethe-test/canary"), "wb") as f:
     f.write(canary)
 
-recipe = os.path.join(work, "tiny.yaml")
-with open(recipe, "w") as f:
-    f.write("""name: tiny
-rootfs: {directory: rootfs}
-layout:
-  disk:
-    size: auto
-    partitions:
-      - {name: usr, type: usr, size: auto, filesystem: erofs, verity: true}
-      - {name: persist, type: linux-generic, size: 64M, filesystem: ext4}
-  root:
-    tmpfs: {size: 64M}
-  persistence:
-    partition: persist
-    mount: /persist
-    directories: [/var/lib]
-  initrd: {timeout: 20}
-  verity: {on_corruption: eio}
-outputs: [raw, qcow2]
-""")
+recipe = write_tiny_recipe(work, outputs="[raw, qcow2]", on_corruption="eio")
 out = os.path.join(work, "out")
 lethe_build(lethe, recipe, out)
 raw, qcow2 = os.path.join(out, "tiny.raw"), os.path.join(out, "tiny.qcow2")
@@ -103,6 +85,13 @@ for n, flags in enumerate(machines, start=1):
     check(report(console, "CANARY") == "readable", f"boot {n}: a file on /usr reads")
     check(report(console, "USR-WRITABLE") == "no", f"boot {n}: /usr cannot be written")
     check(f"usrhash={root_hash}" in console, f"boot {n}: the boot loader passed usrhash=")
+
+# Direct kernel boot: lethe boot takes usrhash= from the manifest beside the image.
+console = lethe_boot(lethe, qcow2, os.path.join(work, "direct.log"), "--snapshot", "--direct", timeout=600,
+                     memory=512)
+check(f"usrhash={root_hash}" in console and report(console, "CANARY") == "readable" and
+      mounts(console).get("/usr", ("", [], ""))[2] == "/dev/mapper/usr",
+      "lethe boot --direct adds the manifest's usrhash= and the image boots", console[-2000:])
 
 # One byte flipped inside the canary's data, on a copy of the disk.
 corrupt = os.path.join(work, "corrupt.raw")
@@ -165,4 +154,13 @@ wrong = root_hash[::-1]
 console = failed_boot("wrong-hash", raw, f"console=ttyS0 usrhash={wrong}")
 check(f"PARTUUID={wrong[:8]}-" in console and f"/usr, the first 128 bits of usrhash={wrong}" in console,
       "a wrong usrhash= stops the boot naming the partition and the hash", console[-3000:])
+# verity.on_corruption: restart. lethe-init checks the first block with eio,
+# then swaps in the table with the layout's mode.
+restart_out = os.path.join(work, "out-restart")
+lethe_build(lethe, write_tiny_recipe(work, outputs="[qcow2]", on_corruption="restart"), restart_out)
+console = lethe_boot(lethe, os.path.join(restart_out, "tiny.qcow2"), os.path.join(work, "restart.log"), "--snapshot",
+                     timeout=600, memory=512)
+dm = reports(console, "DM-TABLE")
+check(len(dm) == 1 and dm[0].endswith(" 1 restart_on_corruption") and report(console, "CANARY") == "readable",
+      "on_corruption restart: the booted table has restart_on_corruption", str(dm))
 print("verity: all checks passed")

@@ -154,7 +154,7 @@ process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOU
 log = ""
 for line in process.stdout:
     log += line
-    if line.startswith("lethe: make /usr") and line.rstrip().endswith("..."):  # mkfs.erofs runs in this stage
+    if line.startswith("lethe: make /usr ..."):  # the stage that runs mkfs.erofs
         os.makedirs(os.path.join(out, "tiny.qcow2"))
         open(os.path.join(work, "go"), "w").close()
 status = process.wait()
