@@ -6,6 +6,7 @@ of the first), checks the grown disk on the host (sfdisk --verify, the backup
 GPT at the end, e2fsck -fn), boots a copy of the image's own size (nothing
 grows), a disk with a partition added after persist (nothing grows, the boot
 goes on) and `lethe boot --grow` (the guest grows the overlay's partition).
+The image has /usr on dm-verity, as the shipped server layout does.
     test_grow.py LETHE WORKDIR"""
 
 import json
@@ -27,7 +28,9 @@ for tool in ("qemu-system-x86_64", "qemu-img", "sfdisk", "e2fsck"):
 os.makedirs(work, exist_ok=True)
 make_tiny_rootfs(work)
 
-recipe = write_tiny_recipe(work, "[raw, qcow2]", persist_size="256M")
+# /usr on dm-verity, as in layouts/debian-server.yaml: the persistent
+# partition grows beside the open verity device.
+recipe = write_tiny_recipe(work, "[raw, qcow2]", persist_size="256M", on_corruption="eio")
 out = os.path.join(work, "out")
 lethe_build(lethe, recipe, out)
 plan = json.loads(subprocess.run([lethe, "plan", recipe], check=True, stdout=subprocess.PIPE).stdout)
