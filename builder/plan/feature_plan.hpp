@@ -50,10 +50,7 @@ public:
     // Tools the build host needs for its staging, checked before anything is staged.
     virtual std::vector<exec::Tool> host_tools() const { return {}; }
     // Files published with the disk, all together with it (outputs/publish.hpp).
-    virtual std::vector<OutputFile> output_files(const std::string& image_name) const {
-        (void)image_name;
-        return {};
-    }
+    virtual std::vector<OutputFile> output_files(const std::string& /*image_name*/) const { return {}; }
     // lethe's static helper programs (lethe-decrypt, ...) it puts into the image.
     virtual std::vector<std::string> helper_programs() const { return {}; }
 

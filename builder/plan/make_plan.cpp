@@ -92,7 +92,7 @@ std::vector<spec::Partition> with_esp(const spec::Recipe& recipe, const std::vec
             "which holds at most {}: list at most {}, or make one of them the ESP (type esp, vfat)",
             spec::to_string(partitions.back().origin), partitions.size() + 1, catalog::max_partitions,
             catalog::max_partitions - 1);
-    spec::Partition esp{"esp", "esp", {spec::SizeRule::automatic, 0}, "vfat", "", {}};
+    spec::Partition esp{"esp", "esp", {spec::SizeRule::automatic, 0}, "vfat", "", false, {}, {}};
     partitions.insert(partitions.begin(), esp);
     return partitions;
 }

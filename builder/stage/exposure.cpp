@@ -1,6 +1,5 @@
 #include "stage/exposure.hpp"
 
-#include "stage/image_files.hpp"
 #include "stage/tree_root.hpp"
 #include "util/error.hpp"
 
@@ -46,10 +45,10 @@ bool has_unit_file(const fs::path& tree, const std::string& name) {
     if (size_t at = name.find('@'); at != std::string::npos) file = name.substr(0, at + 1) + ".service";
     TreeRoot root(tree);
     for (const char* dir : {"etc/systemd/system", "usr/lib/systemd/system", "lib/systemd/system"}) {
+        if (!walkable(tree, dir)) continue;
         std::string path = std::string(dir) + "/" + file;
-        if (!walkable(tree, dir) || !has_entry(tree, path)) continue;
         auto st = root.lstat(path);
-        if (!st) return false;
+        if (!st) continue;
         if (S_ISLNK(st->st_mode)) return root.read_link(path) != "/dev/null";
         return !(S_ISREG(st->st_mode) && st->st_size == 0);
     }

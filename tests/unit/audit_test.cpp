@@ -20,7 +20,7 @@ audit::Audit parse(const std::string& section) {
 spec::Layout layout_persisting(const std::vector<std::string>& directories) {
     spec::Layout layout;
     for (const auto& path : directories)
-        layout.persistence.directories.push_back({path, {}, {}, {}, {}});
+        layout.persistence.directories.push_back({path, {}, {}, {}, {}, {}});
     return layout;
 }
 

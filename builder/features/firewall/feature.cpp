@@ -9,6 +9,7 @@
 #include "util/file.hpp"
 #include "util/paths.hpp"
 
+#include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
 
 namespace lethe::firewall {
@@ -40,10 +41,11 @@ void FirewallFeature::stage(features::StageContext& context) const {
     features::require_rootfs(check_rootfs(context.rootfs));
     std::string unit_template = read_file(data_path("templates/firewall") / unit_name);
     features::install_staging(context, staging(plan, unit_template));
-    std::string ports;
-    for (const auto* list : {&plan.tcp, &plan.udp})
-        for (const auto& port : *list) ports += (ports.empty() ? "" : ", ") + to_string(port.range) + (list == &plan.tcp ? "/tcp" : "/udp");
-    spdlog::info("firewall: {} enabled; public: {}", unit_name, ports.empty() ? "nothing" : ports);
+    std::vector<std::string> ports;
+    for (const auto& port : plan.tcp) ports.push_back(to_string(port.range) + "/tcp");
+    for (const auto& port : plan.udp) ports.push_back(to_string(port.range) + "/udp");
+    spdlog::info("firewall: {} enabled; public: {}", unit_name,
+                 ports.empty() ? std::string("nothing") : fmt::format("{}", fmt::join(ports, ", ")));
 }
 
 } // namespace lethe::firewall
